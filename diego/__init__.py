@@ -1,0 +1,1 @@
+"""Diego, a real-time chatbot: the parts that do not depend on the web framework."""

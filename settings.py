@@ -1,0 +1,88 @@
+"""Diego's settings, read from the environment when the server starts."""
+
+import os
+import typing
+from dataclasses import dataclass
+
+from diego.limits import STATEMENT_MAX_LENGTH
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = "sqlite:///diego.sqlite3"
+    learn_from_users: bool = False
+    max_message_length: int = 1000
+    max_frame_size: int = 64 * 1024
+    bot_workers: int = os.cpu_count() or 1
+
+    @classmethod
+    def from_environ(cls, environ: typing.Mapping[str, str] = os.environ) -> "Settings":
+        """Read the settings from environment variables.
+
+        Raises `SettingsError` naming the first invalid variable.
+        """
+        default = cls()
+        return cls(
+            host=environ.get("HOST", default.host),
+            port=_integer(environ, "PORT", default.port, low=0, high=65535),
+            database_url=_database_url(environ, default.database_url),
+            learn_from_users=_boolean(environ, "LEARN_FROM_USERS", default.learn_from_users),
+            max_message_length=_integer(
+                environ,
+                "MAX_MESSAGE_LENGTH",
+                default.max_message_length,
+                low=1,
+                high=STATEMENT_MAX_LENGTH,
+            ),
+            max_frame_size=_integer(
+                environ, "MAX_FRAME_SIZE", default.max_frame_size, low=1024, high=16 * 1024 * 1024
+            ),
+            bot_workers=_integer(environ, "BOT_WORKERS", default.bot_workers, low=1, high=64),
+        )
+
+
+def _integer(environ, name: str, default: int, *, low: int, high: int) -> int:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _boolean(environ, name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _database_url(environ, default: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    raw = environ.get("DATABASE_URL", default)
+    try:
+        make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"DATABASE_URL must be a SQLAlchemy URL such as sqlite:///diego.sqlite3, got {raw!r}"
+        ) from None
+    return raw

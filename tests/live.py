@@ -1,0 +1,97 @@
+"""A real Diego server for tests: `python app.py` on a free port, with its log."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = re.compile(r"Diego is ready: chat at ws://[\d.]+:(\d+)/conversation")
+
+
+class LiveServer:
+    """Starts `python app.py --port 0` and waits for its ready line.
+
+    Use as a context manager; `log` holds everything the server printed.
+    """
+
+    def __init__(self, database_url: str, *args: str, env=None, ready_timeout: float = 60):
+        self.command = [sys.executable, "app.py", "--port", "0", "--database-url", database_url]
+        self.command += args
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.ready_timeout = ready_timeout
+        self.lines: list[str] = []
+        self.port = None
+        self.process = None
+        self.started_at = None
+        self.ready_at = None
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def __enter__(self):
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        ready = threading.Event()
+        threading.Thread(target=self._read, args=(ready,), daemon=True).start()
+        if not ready.wait(self.ready_timeout) or self.port is None:
+            self.stop()
+            raise RuntimeError(f"Diego did not get ready:\n{self.log}")
+        return self
+
+    def _read(self, ready: threading.Event) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+            match = READY.search(line)
+            if match:
+                self.ready_at = time.monotonic()
+                self.port = int(match.group(1))
+                ready.set()
+        ready.set()  # the server exited
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def stop(self) -> int:
+        """Stop the server as a terminal or a process manager would (SIGTERM)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def http(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/conversation"
+
+    def client_count(self) -> int:
+        with urllib.request.urlopen(self.http("/client-count"), timeout=5) as response:
+            return json.load(response)["count"]
+
+    def wait_for_count(self, expected: int, timeout: float = 10) -> int:
+        """Poll /client-count until it reads `expected`; return the last value read."""
+        deadline = time.monotonic() + timeout
+        count = self.client_count()
+        while count != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+            count = self.client_count()
+        return count

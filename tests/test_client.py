@@ -1,0 +1,71 @@
+"""The REPL client, driven through main(argv) with stdin and stdout replaced."""
+
+import io
+
+import pytest
+
+import client as repl
+
+from .test_server import corpus_replies
+
+
+@pytest.fixture
+def typed(monkeypatch):
+    def type_lines(*lines):
+        monkeypatch.setattr("sys.stdin", io.StringIO("".join(line + "\n" for line in lines)))
+
+    return type_lines
+
+
+def test_each_line_gets_a_reply_and_ctrl_d_leaves_cleanly(server, typed, capsys):
+    typed("Hello", "How are you?")
+    assert repl.main([server.ws_url]) == 0
+    out = capsys.readouterr().out
+    # Prompt, reply, prompt, reply, prompt, then a newline on end of input.
+    lines = out.split("\n")
+    assert lines[0].startswith("> ") and lines[1].startswith("> ")
+    assert lines[0][2:] in corpus_replies()["Hello"]
+    assert lines[1][2:] in corpus_replies()["How are you?"]
+    assert lines[2] == "> " and lines[3] == ""
+    assert server.wait_for_count(0) == 0
+
+
+def test_server_not_running_gives_one_clear_sentence(typed, capsys):
+    typed("Hello")
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    assert repl.main([f"ws://127.0.0.1:{free_port}/conversation"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"Cannot reach Diego at ws://127.0.0.1:{free_port}/conversation: "
+        "connection refused. Is the server running?\n"
+    )
+
+
+def test_not_a_websocket_url_is_refused(capsys):
+    assert repl.main(["http://127.0.0.1:8000/"]) == 2
+    assert "is not a WebSocket URL" in capsys.readouterr().err
+
+
+def test_server_closing_the_conversation_is_reported(server, typed, capsys):
+    typed("x" * 70_000)  # over the server's frame limit: closed with 1009
+    assert repl.main([server.ws_url]) == 1
+    assert "Diego closed the conversation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("plain words", "plain words"),
+        ("\x1b[2J\x1b[31mred", "\\x1b[2J\\x1b[31mred"),
+        ("bell\x07", "bell\\x07"),
+        ("\u202eevil", "\\u202eevil"),
+        ("two\nlines", "two\nlines"),
+        ("café ☕", "café ☕"),
+    ],
+)
+def test_control_characters_in_replies_are_escaped(text, shown):
+    assert repl.printable(text) == shown
