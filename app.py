@@ -3,13 +3,24 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
-from bocadillo import App, configure
+from bocadillo import App, Templates, configure
 
 from diego.conversation import converse
+from diego.headers import SecurityHeaders
 from settings import Settings, SettingsError
 
-app = configure(App(), PROVIDER_MODULES=["providerconf"])
+HERE = Path(__file__).resolve().parent
+
+app = configure(App(), PROVIDER_MODULES=["providerconf"], STATIC_DIR=str(HERE / "static"))
+app.add_middleware(SecurityHeaders)
+templates = Templates(directory=HERE / "templates")
+
+
+@app.route("/")
+async def index(req, res, config):
+    res.html = await templates.render("index.html", max_message_length=config.max_message_length)
 
 
 @app.websocket_route("/conversation", auto_accept=False)

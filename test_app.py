@@ -57,3 +57,24 @@ def test_binary_message_closes_with_1003_and_leaves_the_count(client):
             ws.receive_text()
     assert closed.value.code == 1003
     assert client.get("/client-count").json() == {"count": 0}
+
+
+def test_chat_page_has_no_inline_script_and_sends_a_strict_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page = response.text
+    assert '<script src="/static/chat.js" defer></script>' in page
+    assert page.count("<script") == 1
+    assert 'maxlength="1000"' in page
+    assert '<label for="message">' in page and 'aria-live="polite"' in page
+
+
+@pytest.mark.parametrize("path", ["/static/chat.js", "/static/chat.css", "/static/favicon.svg"])
+def test_static_files_are_served_with_nosniff(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"

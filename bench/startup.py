@@ -2,6 +2,7 @@
 
 Run: uv run python -m bench.startup [--restarts 5] [--messages 200]
 """
+
 import argparse
 import asyncio
 import os

@@ -16,13 +16,22 @@ READY = re.compile(r"Diego is ready: chat at ws://[\d.]+:(\d+)/conversation")
 
 
 class LiveServer:
-    """Starts `python app.py --port 0` and waits for its ready line.
+    """Starts `python app.py` (on a free port unless given one) and waits for its ready line.
 
     Use as a context manager; `log` holds everything the server printed.
     """
 
-    def __init__(self, database_url: str, *args: str, env=None, ready_timeout: float = 60):
-        self.command = [sys.executable, "app.py", "--port", "0", "--database-url", database_url]
+    def __init__(
+        self, database_url: str, *args: str, port: int = 0, env=None, ready_timeout: float = 60
+    ):
+        self.command = [
+            sys.executable,
+            "app.py",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+        ]
         self.command += args
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.ready_timeout = ready_timeout

@@ -206,3 +206,53 @@ def test_invalid_setting_fails_at_startup_naming_it():
     assert result.returncode != 0
     assert "PORT must be a whole number, got 'eighty'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def raw_get(port: int, target: str) -> tuple[int, bytes]:
+    """Send a request line exactly as written: no client-side path normalisation."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    status = int(response.split(b" ", 2)[1])
+    return status, response
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/%2E%2E%2Fapp.py",
+        "/static/..%2fapp.py",
+        "/static/..%5capp.py",
+        "/static/%252e%252e/app.py",
+        "/static/....//app.py",
+        "/static//etc/passwd",
+        "/static/../../../../etc/passwd",
+        "/static/../providerconf.py",
+        "/static/../diego.sqlite3",
+        "/static/%2e%2e/diego.sqlite3",
+        "/app.py",
+        "/diego.sqlite3",
+    ],
+)
+def test_path_traversal_never_serves_files_outside_static(server, target):
+    status, response = raw_get(server.port, target)
+    assert status in (400, 404)
+    assert b"import" not in response and b"SQLite format" not in response
+    assert b"root:" not in response
+
+
+def test_page_and_static_files_are_served_with_security_headers(server):
+    status, page = raw_get(server.port, "/")
+    assert status == 200
+    head = page.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"content-security-policy: default-src 'none'; script-src 'self';" in head
+    assert b"x-content-type-options: nosniff" in head
+    assert b"<script" in page and b'src="/static/chat.js"' in page
+    status, script = raw_get(server.port, "/static/chat.js")
+    assert status == 200 and b"textContent" in script and b"innerHTML" not in script
