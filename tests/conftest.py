@@ -3,19 +3,24 @@
 import pytest
 
 from diego.bot import Diego
-from diego.training import train
+from diego.training import DEFAULT_CORPORA, train
 
 from .live import LiveServer
+
+
+def trained_knowledge(folder, corpora=DEFAULT_CORPORA) -> str:
+    """Train a new SQLite knowledge base in `folder`; return its URL."""
+    url = f"sqlite:///{folder / 'diego.sqlite3'}"
+    diego = Diego(url)
+    train(diego, corpora)
+    diego.close()
+    return url
 
 
 @pytest.fixture(scope="session")
 def trained_database(tmp_path_factory):
     """A knowledge base trained once for the session, on the default corpora."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('knowledge') / 'diego.sqlite3'}"
-    diego = Diego(url)
-    train(diego)
-    diego.close()
-    return url
+    return trained_knowledge(tmp_path_factory.mktemp("knowledge"))
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from diego.bot import Diego
-from diego.training import DEFAULT_CORPORA, train
+from diego.training import DEFAULT_CORPORA
 
+from .conftest import trained_knowledge
 from .live import LiveServer
 from .test_server import corpus_replies
 
@@ -40,11 +40,7 @@ def page_database(tmp_path_factory):
     folder = tmp_path_factory.mktemp("page")
     hostile = folder / "hostile.yml"
     hostile.write_text(HOSTILE_CORPUS)
-    url = f"sqlite:///{folder / 'diego.sqlite3'}"
-    diego = Diego(url)
-    train(diego, [*DEFAULT_CORPORA, str(hostile)])
-    diego.close()
-    return url
+    return trained_knowledge(folder, [*DEFAULT_CORPORA, str(hostile)])
 
 
 @pytest.fixture(scope="module")
