@@ -96,17 +96,21 @@ def corpus_files(corpora) -> list[str]:
     return files
 
 
-def train(diego: Diego, corpora=DEFAULT_CORPORA, *, progress: bool = False) -> int:
+def train(
+    diego: Diego, corpora=DEFAULT_CORPORA, *, progress: bool = False, reset: bool = False
+) -> int:
     """Teach Diego every corpus file he has not learned yet.
 
     Each file is learned in one transaction together with its record, so a crash never
-    leaves half a file behind and a restart never learns a file twice.
-    Returns the number of statements added. Raises `CorpusError` before touching the
-    knowledge base if any file is bad.
+    leaves half a file behind and a restart never learns a file twice. `reset` first
+    empties the knowledge base. Returns the number of statements added. Raises
+    `CorpusError` before touching the knowledge base if any file is bad.
     """
     corpora_read = [read_corpus(path) for path in corpus_files(corpora)]
     engine = diego.chatbot.storage.engine
     Base.metadata.create_all(engine)
+    if reset:
+        _forget_everything(diego)
     with Session(engine) as session:
         known = {sha for (sha,) in session.query(TrainedCorpus.sha256)}
     to_learn = [corpus for corpus in corpora_read if corpus.sha256 not in known]
@@ -157,6 +161,17 @@ def _learn(diego: Diego, corpus: Corpus) -> int:
             logger.info("%s was learned meanwhile by another process", corpus.path)
             return 0
     return count
+
+
+def _forget_everything(diego: Diego) -> None:
+    from chatterbot.ext.sqlalchemy_app.models import tag_association_table
+
+    storage = diego.chatbot.storage
+    with Session(storage.engine) as session, session.begin():
+        session.execute(tag_association_table.delete())
+        session.query(storage.get_model("statement")).delete()
+        session.query(storage.get_model("tag")).delete()
+        session.query(TrainedCorpus).delete()
 
 
 def _tags(session: Session, TagModel, names) -> list:
