@@ -43,7 +43,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Run Diego's chat server.")
     parser.add_argument("--host", help="interface to listen on (HOST, default 127.0.0.1)")
     parser.add_argument("--port", help="port to listen on, 0 for any free one (PORT, default 8000)")
-    parser.add_argument("--database-url", help="SQLAlchemy URL of the knowledge (DATABASE_URL)")
+    parser.add_argument("--database-url", help="knowledge base, a SQLAlchemy URL (DATABASE_URL)")
     parser.add_argument(
         "--learn", action="store_true", help="learn from what users say (LEARN_FROM_USERS)"
     )
