@@ -57,3 +57,9 @@ def test_bad_file_names_file_and_line_and_changes_nothing(database, corpus, tmp_
     assert "the knowledge base is as it was" in err
     assert train(corpus, "--database-url", database) == 0
     assert "Diego now knows 2." in capsys.readouterr().out
+
+
+def test_reset_relearns_files_it_had_already_learned(database, corpus, capsys):
+    train(corpus, "--database-url", database)
+    assert train(corpus, "--reset", "--database-url", database) == 0
+    assert "Learned 2 new statements; Diego now knows 2." in capsys.readouterr().out
