@@ -9,29 +9,65 @@ from bocadillo import App, Templates, configure
 
 from diego.conversation import converse
 from diego.headers import SecurityHeaders
+from diego.sessions import SESSION_MAX_AGE, SessionGuard, conversation_of, development_secret_key
 from settings import Settings, SettingsError
 
 HERE = Path(__file__).resolve().parent
+# How many earlier messages /history returns.
+HISTORY_LENGTH = 100
 
-app = configure(App(), PROVIDER_MODULES=["providerconf"], STATIC_DIR=str(HERE / "static"))
+
+def session_secret_key() -> str:
+    """SECRET_KEY, or in development a key made once and kept in SECRET_KEY_FILE."""
+    try:
+        settings = Settings.from_environ()
+    except SettingsError as exc:
+        sys.exit(f"diego: {exc}")
+    if settings.secret_key:
+        return settings.secret_key
+    try:
+        return development_secret_key(settings.secret_key_file)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"diego: cannot use the development secret key ({exc}); set SECRET_KEY")
+
+
+secret_key = session_secret_key()
+app = configure(
+    App(),
+    PROVIDER_MODULES=["providerconf"],
+    STATIC_DIR=str(HERE / "static"),
+    SESSIONS={"secret_key": secret_key, "max_age": SESSION_MAX_AGE, "same_site": "lax"},
+)
+app.add_middleware(SessionGuard, secret_key=secret_key, max_age=SESSION_MAX_AGE)
 app.add_middleware(SecurityHeaders)
 templates = Templates(directory=HERE / "templates")
 
 
 @app.route("/")
 async def index(req, res, config):
+    conversation_of(req.session)  # so that a reload continues the same conversation
     res.html = await templates.render("index.html", max_message_length=config.max_message_length)
 
 
 @app.websocket_route("/conversation", auto_accept=False)
 async def conversation(ws, diego, save_client, config):
-    async with save_client() as client_id:
+    # A client without a session (the REPL, say) gets a conversation of its own.
+    conversation_id = conversation_of(ws.session)
+    async with save_client():
         await converse(
             ws.receive_event,
             ws.send_event,
-            lambda text: diego.reply(text, conversation=client_id),
+            lambda text: diego.reply(text, conversation=conversation_id),
             max_message_length=config.max_message_length,
         )
+
+
+@app.route("/history")
+async def history(req, res, diego):
+    conversation_id = conversation_of(req.session)
+    messages = await diego.recent_messages(conversation_id, HISTORY_LENGTH)
+    res.headers["cache-control"] = "no-store"
+    res.json = {"conversation": conversation_id, "messages": messages}
 
 
 @app.route("/client-count")

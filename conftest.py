@@ -1,16 +1,32 @@
 """Fixtures: the app with an echo Diego in place of the real one, and a test client."""
 
+import os
+from collections import defaultdict
+
 import pytest
 from bocadillo import create_client, provider
 
-from app import app
+# Sessions are signed with this key in tests, and no key file is made.
+os.environ.setdefault("SECRET_KEY", "a-secret-key-for-tests-only-0123456789")
+
+from app import app  # noqa: E402
 
 
 class EchoDiego:
-    """Replies with exactly what it was told, at once."""
+    """Replies with exactly what it was told, at once, and remembers each conversation."""
+
+    def __init__(self):
+        self.conversations = defaultdict(list)
 
     async def reply(self, text: str, conversation: str) -> str:
+        self.conversations[conversation] += [
+            {"from": "user", "text": text},
+            {"from": "diego", "text": text},
+        ]
         return text
+
+    async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
+        return self.conversations[conversation][-limit:]
 
 
 # Same scope as the real provider, so startup never builds the real bot.

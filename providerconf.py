@@ -14,17 +14,30 @@ logger = logging.getLogger("diego")
 
 @provider(scope="app")
 def config() -> Settings:
-    return Settings.from_environ()
+    config = Settings.from_environ()
+    if not config.secret_key:
+        logger.warning(
+            "SECRET_KEY is not set: sessions are signed with the development key kept in %s. "
+            "Set SECRET_KEY in production.",
+            config.secret_key_file,
+        )
+    return config
 
 
 @provider(scope="app")
-def diego(config: Settings):
+def diego(config: Settings, clients):
     # Heavy imports stay out of module import, as in the Bocadillo tutorial.
     from diego.bot import Diego
     from diego.pool import BotPool
     from diego.training import train
 
-    bot = Diego(config.database_url, learn_from_users=config.learn_from_users)
+    bot = Diego(
+        config.database_url,
+        learn_from_users=config.learn_from_users,
+        # The workers forked below read the live count that /client-count reads.
+        count_clients=clients.current_count,
+        fallback_reply=config.fallback_reply,
+    )
     added = train(bot, progress=True)
     if added:
         logger.info("Diego learned %d statements.", added)

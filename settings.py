@@ -4,7 +4,11 @@ import os
 import typing
 from dataclasses import dataclass
 
+from diego import DEFAULT_FALLBACK_REPLY
 from diego.limits import STATEMENT_MAX_LENGTH
+
+ENVIRONMENTS = ("development", "production")
+SECRET_KEY_MIN_LENGTH = 32
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -23,6 +27,15 @@ class Settings:
     max_message_length: int = 1000
     max_frame_size: int = 64 * 1024
     bot_workers: int = os.cpu_count() or 1
+    environment: str = "development"
+    # Empty in development means: use the key kept in `secret_key_file`.
+    secret_key: str = ""
+    secret_key_file: str = ".diego-secret-key"
+    fallback_reply: str = DEFAULT_FALLBACK_REPLY
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_environ(cls, environ: typing.Mapping[str, str] = os.environ) -> "Settings":
@@ -47,6 +60,10 @@ class Settings:
                 environ, "MAX_FRAME_SIZE", default.max_frame_size, low=1024, high=16 * 1024 * 1024
             ),
             bot_workers=_integer(environ, "BOT_WORKERS", default.bot_workers, low=1, high=64),
+            environment=_environment(environ),
+            secret_key=_secret_key(environ),
+            secret_key_file=environ.get("SECRET_KEY_FILE", default.secret_key_file),
+            fallback_reply=_fallback_reply(environ, default.fallback_reply),
         )
 
 
@@ -86,3 +103,31 @@ def _database_url(environ, default: str) -> str:
             f"DATABASE_URL must be a SQLAlchemy URL such as sqlite:///diego.sqlite3, got {raw!r}"
         ) from None
     return raw
+
+
+def _environment(environ) -> str:
+    environment = environ.get("ENVIRONMENT", "development").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise SettingsError(f"ENVIRONMENT must be development or production, got {environment!r}")
+    if environment == "production" and not environ.get("SECRET_KEY"):
+        raise SettingsError(
+            "SECRET_KEY must be set in production; make one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    return environment
+
+
+def _secret_key(environ) -> str:
+    key = environ.get("SECRET_KEY", "")
+    if key and len(key) < SECRET_KEY_MIN_LENGTH:
+        raise SettingsError(
+            f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long, got {len(key)}"
+        )
+    return key
+
+
+def _fallback_reply(environ, default: str) -> str:
+    reply = environ.get("FALLBACK_REPLY", default).strip()
+    if not reply:
+        raise SettingsError("FALLBACK_REPLY must not be empty")
+    return reply

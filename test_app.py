@@ -78,3 +78,89 @@ def test_static_files_are_served_with_nosniff(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def session_cookie(response) -> str:
+    """The Set-Cookie header of the session cookie in `response`."""
+    header = response.headers.get("set-cookie", "")
+    assert header.startswith("session=")
+    return header
+
+
+def history(client) -> dict:
+    response = client.get("/history")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    return response.json()
+
+
+def test_page_gives_an_httponly_samesite_session_cookie(client):
+    attributes = session_cookie(client.get("/")).lower().split("; ")
+    assert "httponly" in attributes and "samesite=lax" in attributes
+    assert "secure" not in attributes
+
+
+def test_session_cookie_is_secure_over_https(client):
+    attributes = session_cookie(client.get("https://testserver/")).lower().split("; ")
+    assert "secure" in attributes and "httponly" in attributes
+
+
+def test_a_reconnect_continues_the_session_conversation(client):
+    client.get("/")
+    conversation = history(client)["conversation"]
+    for text in ("first", "second"):
+        with client.websocket_connect("/conversation") as ws:
+            ws.send_text(text)
+            assert ws.receive_text() == text
+    after = history(client)
+    assert after["conversation"] == conversation
+    assert after["messages"] == [
+        {"from": "user", "text": "first"},
+        {"from": "diego", "text": "first"},
+        {"from": "user", "text": "second"},
+        {"from": "diego", "text": "second"},
+    ]
+
+
+def test_sessions_never_see_each_other(client):
+    from bocadillo import create_client
+
+    from app import app
+
+    with client.websocket_connect("/conversation") as ws:
+        client.get("/")
+        ws.send_text("mine")
+        ws.receive_text()
+    with create_client(app) as other:
+        with other.websocket_connect("/conversation") as ws:
+            ws.send_text("theirs")
+            ws.receive_text()
+        theirs = history(other)
+        assert theirs["messages"] == []  # the socket opened before this session existed
+    mine = history(client)
+    assert mine["conversation"] != theirs["conversation"]
+    assert all(message["text"] != "theirs" for message in mine["messages"])
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "garbage",
+        "abc.def",
+        "eyJjb252ZXJzYXRpb24iOiAiMCJ9.awaOWQ.AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        '"unterminated',
+        "\u00e9\u00e8",
+    ],
+)
+def test_a_forged_session_cookie_starts_a_fresh_conversation(client, forged):
+    client.get("/")
+    genuine = history(client)["conversation"]
+    client.cookies.clear()
+    client.cookies.set("session", forged)
+    response = client.get("/history")
+    assert response.status_code == 200
+    assert response.json()["conversation"] != genuine
+    assert session_cookie(response)  # a fresh, valid session replaces the forged one
+    with client.websocket_connect("/conversation") as ws:
+        ws.send_text("still here")
+        assert ws.receive_text() == "still here"

@@ -14,7 +14,8 @@ _bot = None
 class BotPool:
     """Worker processes forked from this one, each holding a copy of `bot`.
 
-    `bot` needs a `reply(text, conversation) -> str` method, and may have an
+    `bot` needs `reply(text, conversation) -> str` and
+    `recent_messages(conversation, limit) -> list` methods, and may have an
     `after_fork()` method run in each worker (to drop inherited connections).
     ChatterBot's `get_response` is CPU-bound Python: threads would share one core
     through the GIL, processes use them all.
@@ -37,6 +38,11 @@ class BotPool:
         """Return the bot's reply, computed in a worker process."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, _reply, text, conversation)
+
+    async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
+        """Return the conversation's last messages, read in a worker process."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, _recent_messages, conversation, limit)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -64,3 +70,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 def _reply(text: str, conversation: str) -> str:
     return _bot.reply(text, conversation)
+
+
+def _recent_messages(conversation: str, limit: int) -> list[dict]:
+    return _bot.recent_messages(conversation, limit)

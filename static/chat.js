@@ -23,9 +23,10 @@ function conversationUrl() {
 }
 
 // Text only: whatever Diego or a user says is shown, never run.
-function addMessage(author, text) {
+function addMessage(author, text, earlier = false) {
   const item = document.createElement("li");
   item.className = `message ${author}`;
+  item.classList.toggle("earlier", earlier);
   const who = document.createElement("span");
   who.className = "author";
   who.textContent = author === "user" ? "You" : "Diego";
@@ -93,6 +94,21 @@ async function refreshCount() {
   }
 }
 
+// The session cookie names this page's conversation: show what was said before a reload.
+async function showEarlierMessages() {
+  try {
+    const response = await fetch("/history", { cache: "no-store" });
+    if (response.ok) {
+      const { messages: earlier } = await response.json();
+      for (const message of earlier) {
+        addMessage(message.from === "user" ? "user" : "diego", message.text, true);
+      }
+    }
+  } catch {
+    // Without its history the page still chats.
+  }
+}
+
 composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = input.value.trim();
@@ -119,4 +135,4 @@ setInterval(() => {
   }
 }, COUNT_EVERY_MS);
 
-connect();
+showEarlierMessages().finally(connect);

@@ -33,7 +33,9 @@ class LiveServer:
             database_url,
         ]
         self.command += args
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # A variable given as None is removed from the server's environment.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env = {name: value for name, value in env.items() if value is not None}
         self.ready_timeout = ready_timeout
         self.lines: list[str] = []
         self.port = None
@@ -87,6 +89,13 @@ class LiveServer:
 
     def http(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, cookie: str | None = None):
+        """GET `path` with an optional Cookie header; return the response, body read."""
+        request = urllib.request.Request(self.http(path), headers={"Cookie": cookie or ""})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            response.body = response.read()
+        return response
 
     @property
     def ws_url(self) -> str:

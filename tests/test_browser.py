@@ -111,6 +111,23 @@ def test_send_hello_and_see_diegos_reply(page_server, open_page):
     assert page.errors == []
 
 
+def test_a_reload_shows_the_earlier_messages_of_this_session_only(page_server, open_page):
+    page = open_page(page_server)
+    first = say(page, "Hello")
+    second = say(page, "How are you?")
+    page.reload()
+    connected(page)
+    texts = page.locator("#messages .text").all_text_contents()
+    assert texts == ["Hello", first, "How are you?", second]
+    assert page.locator("#messages .earlier").count() == 4
+    assert say(page, "Hello") in corpus_replies()["Hello"]
+    assert page.errors == []
+
+    stranger = open_page(page_server)  # a new browser context: another session
+    stranger.wait_for_timeout(500)
+    assert stranger.locator("#messages li").count() == 0
+
+
 def test_empty_input_sends_nothing(page_server, open_page):
     page = open_page(page_server)
     page.fill("#message", "   ")

@@ -1,12 +1,21 @@
 """The REPL client, driven through main(argv) with stdin and stdout replaced."""
 
 import io
+import json
+import stat
 
 import pytest
 
 import client as repl
 
 from .test_server import corpus_replies
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path, monkeypatch):
+    """Sessions are kept under a temporary XDG_STATE_HOME, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture
@@ -28,6 +37,42 @@ def test_each_line_gets_a_reply_and_ctrl_d_leaves_cleanly(server, typed, capsys)
     assert lines[1][2:] in corpus_replies()["How are you?"]
     assert lines[2] == "> " and lines[3] == ""
     assert server.wait_for_count(0) == 0
+
+
+def test_the_next_run_continues_the_conversation_and_new_starts_afresh(
+    server, typed, capsys, state_home
+):
+    typed("Hello")
+    assert repl.main([server.ws_url]) == 0
+    first = capsys.readouterr().out
+    assert "Continuing" not in first
+    session_file = state_home / "diego" / "sessions.json"
+    assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+
+    typed("How are you?")
+    assert repl.main([server.ws_url]) == 0
+    second = capsys.readouterr().out.split("\n")
+    assert (
+        second[0] == "Continuing your conversation (2 earlier messages; --new starts a fresh one)."
+    )
+    assert second[1] == "> Hello" and second[2] in corpus_replies()["Hello"]
+    assert second[3][2:] in corpus_replies()["How are you?"]
+
+    typed("Hello")
+    assert repl.main(["--new", server.ws_url]) == 0
+    assert "Continuing" not in capsys.readouterr().out
+    typed("Hello")
+    assert repl.main([server.ws_url]) == 0
+    assert "(2 earlier messages;" in capsys.readouterr().out  # the new one, not the first
+
+
+def test_an_unreadable_session_file_means_a_fresh_conversation(server, typed, capsys, tmp_path):
+    session_file = tmp_path / "sessions.json"
+    session_file.write_text("{not json")
+    typed("Hello")
+    assert repl.main(["--session-file", str(session_file), server.ws_url]) == 0
+    assert capsys.readouterr().out.split("\n")[0][2:] in corpus_replies()["Hello"]
+    assert json.loads(session_file.read_text())  # replaced by a good one
 
 
 def test_server_not_running_gives_one_clear_sentence(typed, capsys):

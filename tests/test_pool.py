@@ -23,6 +23,9 @@ class SleepyBot:
         time.sleep(self.delay)
         return f"{os.getpid()} {self.forked} {conversation} {text}"
 
+    def recent_messages(self, conversation, limit):
+        return [{"pid": os.getpid(), "conversation": conversation, "limit": limit}]
+
 
 @pytest.fixture
 def make_pool():
@@ -43,6 +46,13 @@ def test_reply_comes_from_a_forked_worker(make_pool):
     pid, forked, conversation, text = asyncio.run(pool.reply("hello", "c1")).split()
     assert int(pid) != os.getpid()
     assert (forked, conversation, text) == ("True", "c1", "hello")
+
+
+def test_history_is_read_in_a_worker(make_pool):
+    pool = make_pool(SleepyBot())
+    (read,) = asyncio.run(pool.recent_messages("c1", 5))
+    assert read["pid"] != os.getpid()
+    assert (read["conversation"], read["limit"]) == ("c1", 5)
 
 
 def test_event_loop_runs_while_the_bot_thinks(make_pool):

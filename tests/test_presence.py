@@ -1,5 +1,6 @@
 import asyncio
 
+from diego.pool import BotPool
 from diego.presence import MemoryPresence
 
 
@@ -27,3 +28,32 @@ def test_client_leaves_the_count_when_the_block_fails():
         return await presence.count()
 
     assert asyncio.run(scenario()) == 0
+
+
+class CountingBot:
+    """Replies with the count it reads, from whichever process it runs in."""
+
+    def __init__(self, count_clients):
+        self.count_clients = count_clients
+
+    def reply(self, text, conversation):
+        return str(self.count_clients())
+
+
+def test_bot_workers_read_the_live_count():
+    presence = MemoryPresence()
+    pool = BotPool(CountingBot(presence.current_count), workers=1)
+
+    async def scenario():
+        replies = [await pool.reply("how many?", "c")]
+        async with presence.connected(), presence.connected():
+            replies.append(await pool.reply("how many?", "c"))
+            async with presence.connected():
+                replies.append(await pool.reply("how many?", "c"))
+        replies.append(await pool.reply("how many?", "c"))
+        return replies
+
+    try:
+        assert asyncio.run(scenario()) == ["0", "2", "3", "0"]
+    finally:
+        pool.close()

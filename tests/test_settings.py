@@ -46,3 +46,33 @@ def test_values_from_the_environment():
 def test_invalid_value_names_the_variable(name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_environ({name: value})
+
+
+def test_sessions_and_fallback_settings():
+    key = "s" * 32
+    settings = Settings.from_environ(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": key,
+            "SECRET_KEY_FILE": "/tmp/key",
+            "FALLBACK_REPLY": " Come again? ",
+        }
+    )
+    assert settings.production and settings.secret_key == key
+    assert settings.secret_key_file == "/tmp/key"
+    assert settings.fallback_reply == "Come again?"
+    assert not Settings.from_environ({}).production
+
+
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"ENVIRONMENT": "production"}, "SECRET_KEY must be set in production"),
+        ({"ENVIRONMENT": "staging"}, "ENVIRONMENT must be development or production"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters long, got 5"),
+        ({"FALLBACK_REPLY": "  "}, "FALLBACK_REPLY must not be empty"),
+    ],
+)
+def test_invalid_session_settings_are_named(environ, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ(environ)
