@@ -41,6 +41,7 @@ def diego(config: Settings, clients):
     added = train(bot, progress=True)
     if added:
         logger.info("Diego learned %d statements.", added)
+    bot.catch_up()  # once, here: the workers forked below share the index
     pool = BotPool(bot, workers=config.bot_workers)
     try:
         yield pool

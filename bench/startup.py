@@ -65,7 +65,7 @@ def main(argv=None) -> None:
 
     ms = 1000
     print(f"machine: {os.cpu_count()} cores; server: python app.py, SQLite, read-only")
-    print(f"first start (trains greetings+conversations), launch to ready: {first_start:.2f} s")
+    print(f"first start (trains the whole English corpus), launch to ready: {first_start:.2f} s")
     print(
         f"restart over the trained database, launch to ready: median "
         f"{statistics.median(restarts):.2f} s, max {max(restarts):.2f} s ({len(restarts)} runs)"

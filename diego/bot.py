@@ -5,6 +5,7 @@ import typing
 
 from chatterbot import ChatBot
 from chatterbot.tagging import LowercaseTagger
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import DEFAULT_FALLBACK_REPLY
@@ -39,17 +40,27 @@ class Diego:
                 }
             )
         adapters.append(
-            {"import_path": "diego.matching.ConfidentMatch", "fallback_reply": fallback_reply}
+            {"import_path": "diego.matching.FuzzyMatch", "fallback_reply": fallback_reply}
         )
         # LowercaseTagger needs no spaCy language model, so nothing is downloaded.
-        self.chatbot = ChatBot(
+        self.chatbot = _ChatBot(
             NAME,
             database_uri=database_url,
             tagger=LowercaseTagger,
             read_only=not learn_from_users,
             logic_adapters=adapters,
+            # Stock ChatterBot collapses whitespace in everything it stores, replies
+            # included: the corpus's code samples would lose their lines. The matcher
+            # normalizes what it compares by itself.
+            preprocessors=[],
         )
         self.history = History(self.chatbot.storage.engine)
+        self.matcher = self.chatbot.logic_adapters[-1]
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Take in what was learned since the bot was made (by training, say)."""
+        self.matcher.catch_up()
 
     def reply(self, text: str, conversation: str) -> str:
         """Return Diego's answer to `text` within the given conversation, and keep both."""
@@ -71,3 +82,26 @@ class Diego:
 
     def close(self) -> None:
         self.chatbot.storage.close()
+
+
+class _ChatBot(ChatBot):
+    """ChatterBot, without reading a whole conversation to find its last statement."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with self.storage.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "CREATE INDEX IF NOT EXISTS ix_statement_conversation_id"
+                    " ON statement (conversation, id)"
+                )
+            )
+
+    def get_latest_response(self, conversation: str):
+        # Stock ChatterBot loads every statement of the conversation at every reply, so
+        # with learning on each reply costs more than the one before.
+        model = self.storage.get_model("statement")
+        query = select(model).where(model.conversation == conversation).order_by(model.id.desc())
+        with self.storage.Session() as session:
+            latest = session.scalars(query.limit(1)).first()
+            return self.storage.model_to_object(latest) if latest is not None else None

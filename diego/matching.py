@@ -1,29 +1,59 @@
-"""How Diego picks an answer from what he knows, and admits it when nothing fits."""
+"""How Diego picks an answer: a ChatterBot logic adapter over an in-memory index."""
+
+import random
 
 from chatterbot.conversation import Statement
-from chatterbot.logic import BestMatch
+from chatterbot.logic import LogicAdapter
+from sqlalchemy import select
 
 from . import DEFAULT_FALLBACK_REPLY
+from .matcher import PromptIndex
 
 # Below this similarity to the closest statement Diego knows, an answer would be a guess.
-MINIMUM_CONFIDENCE = 0.7
+# Chosen with the understanding eval (bench/understanding.py): every variant of a known
+# prompt in it scores above, every unknown question below.
+MINIMUM_SIMILARITY = 0.6
 
 
-class ConfidentMatch(BestMatch):
-    """ChatterBot's BestMatch, but a weak match gets the fallback reply.
+class FuzzyMatch(LogicAdapter):
+    """Replies to the known statement closest to the input, or admits it knows none.
 
-    Stock BestMatch answers a weak match with whatever its closest statement leads to,
-    and, when nothing leads anywhere, with a random stored statement (with learning on,
-    possibly another user's words).
+    Known statements and their replies are read from ChatterBot's storage into a
+    `PromptIndex` once, then only what was stored since (by any process: a learning
+    server, `python -m diego train`) before each answer. Stock BestMatch instead
+    compares the input with candidates in pure Python at every reply, and answers a
+    weak match with a random stored statement (with learning on, another user's words).
     """
 
     def __init__(self, chatbot, fallback_reply: str = DEFAULT_FALLBACK_REPLY, **kwargs):
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
+        self.known = PromptIndex()
+        self._statement = chatbot.storage.get_model("statement")
+        self._last_seen_id = 0
+
+    def catch_up(self) -> None:
+        """Index the statements stored since the last look."""
+        model = self._statement
+        query = (
+            select(model.id, model.text, model.in_response_to, model.persona)
+            .where(model.id > self._last_seen_id)
+            .order_by(model.id)
+        )
+        with self.chatbot.storage.engine.connect() as connection:
+            for id_, text, in_response_to, persona in connection.execute(query):
+                # As in stock ChatterBot, Diego's own words are never offered as replies.
+                if in_response_to and not persona.startswith("bot:"):
+                    self.known.add(in_response_to, text)
+                self._last_seen_id = id_
 
     def process(self, statement: Statement, additional_response_selection_parameters=None):
-        response = super().process(statement, additional_response_selection_parameters)
-        if response.confidence < MINIMUM_CONFIDENCE:
+        self.catch_up()
+        replies, similarity = self.known.best(statement.text)
+        if similarity < MINIMUM_SIMILARITY:
             response = Statement(text=self.fallback_reply)
             response.confidence = 0
+        else:
+            response = Statement(text=random.choice(replies))
+            response.confidence = similarity
         return response

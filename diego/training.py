@@ -16,10 +16,7 @@ from tqdm import tqdm
 from .bot import Diego
 from .limits import STATEMENT_MAX_LENGTH
 
-DEFAULT_CORPORA = (
-    "chatterbot.corpus.english.greetings",
-    "chatterbot.corpus.english.conversations",
-)
+DEFAULT_CORPORA = ("chatterbot.corpus.english",)
 
 logger = logging.getLogger("diego")
 
@@ -47,6 +44,8 @@ class Corpus:
     sha256: str
     conversations: list
     categories: list
+    # Why entries that are not conversations were left out, naming their line.
+    skipped: tuple = ()
 
 
 def read_corpus(path: str) -> Corpus:
@@ -69,8 +68,13 @@ def read_corpus(path: str) -> Corpus:
 
     if not isinstance(document, dict) or not isinstance(document.get("conversations"), list):
         raise CorpusError(f"{path}: a corpus needs a 'conversations:' list of conversations")
-    conversations = document["conversations"]
-    for number, conversation in enumerate(conversations, start=1):
+    conversations, skipped = [], []
+    for number, conversation in enumerate(document["conversations"], start=1):
+        if isinstance(conversation, str):
+            # A lone statement answers nothing and is answered by nothing. The English
+            # corpus has one such slip (trivia.yml), so it is skipped, not refused.
+            skipped.append(_line_of_conversation(data, number - 1))
+            continue
         if not isinstance(conversation, list) or not all(isinstance(s, str) for s in conversation):
             raise CorpusError(f"{path}: conversation {number} must be a list of statements")
         for text in conversation:
@@ -79,10 +83,33 @@ def read_corpus(path: str) -> Corpus:
                     f"{path}: conversation {number} has a statement that is empty or longer "
                     f"than {STATEMENT_MAX_LENGTH} characters"
                 )
+        conversations.append(conversation)
+    if skipped and not conversations:
+        raise CorpusError(
+            f"{path}: line {skipped[0]}: no conversation to learn "
+            "(a conversation is a list of statements: '- - Hello' then '  - Hi')"
+        )
+    skipped = [
+        f"{path}: line {line}: skipped a statement that is not in a conversation"
+        for line in skipped
+    ]
     categories = document.get("categories") or []
     if not isinstance(categories, list):
         raise CorpusError(f"{path}: 'categories:' must be a list")
-    return Corpus(path, hashlib.sha256(data).hexdigest(), conversations, categories)
+    return Corpus(path, hashlib.sha256(data).hexdigest(), conversations, categories, tuple(skipped))
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None  # read_corpus says why
+
+
+def _line_of_conversation(data: bytes, index: int) -> int:
+    root = yaml.compose(data, Loader=yaml.BaseLoader)
+    node = next(value for key, value in root.value if key.value == "conversations")
+    return node.value[index].start_mark.line + 1
 
 
 def corpus_files(corpora) -> list[str]:
@@ -106,14 +133,20 @@ def train(
     empties the knowledge base. Returns the number of statements added. Raises
     `CorpusError` before touching the knowledge base if any file is bad.
     """
-    corpora_read = [read_corpus(path) for path in corpus_files(corpora)]
+    files = corpus_files(corpora)
     engine = diego.chatbot.storage.engine
     Base.metadata.create_all(engine)
+    known = set()
+    if not reset:
+        with Session(engine) as session:
+            known = {sha for (sha,) in session.query(TrainedCorpus.sha256)}
+    # A file already learned is known by its hash: no need to parse it again at each start.
+    to_learn = [read_corpus(path) for path in files if _sha256(path) not in known]
+    for corpus in to_learn:
+        for reason in corpus.skipped:
+            logger.warning("%s", reason)
     if reset:
         _forget_everything(diego)
-    with Session(engine) as session:
-        known = {sha for (sha,) in session.query(TrainedCorpus.sha256)}
-    to_learn = [corpus for corpus in corpora_read if corpus.sha256 not in known]
     added = 0
     if not to_learn:
         return added

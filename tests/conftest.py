@@ -1,5 +1,7 @@
 """Fixtures for tests against a real server and the real, trained Diego."""
 
+import sqlite3
+
 import pytest
 
 from diego.bot import Diego
@@ -15,6 +17,15 @@ def trained_knowledge(folder, corpora=DEFAULT_CORPORA) -> str:
     train(diego, corpora)
     diego.close()
     return url
+
+
+def copy_of(database_url: str, folder, name: str = "copy.sqlite3") -> str:
+    """Copy a SQLite knowledge base into `folder`; return the copy's URL."""
+    copy = folder / name
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as source:
+        with sqlite3.connect(copy) as target:
+            source.backup(target)
+    return f"sqlite:///{copy}"
 
 
 @pytest.fixture(scope="session")

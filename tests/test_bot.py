@@ -1,12 +1,11 @@
 """The real Diego in-process: weak matches admitted, and each conversation's history kept."""
 
-import sqlite3
-
 import pytest
 
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.bot import Diego
 
+from .conftest import copy_of
 from .test_server import corpus_replies, statement_count
 
 NONSENSE = ["asdkjh qwe", "xyz", "Zzzz qqqq vvvv", "7 + banana = ?"]
@@ -64,11 +63,7 @@ def test_recent_messages_are_the_last_ones_oldest_first(diego):
 
 
 def test_read_only_diego_keeps_history_but_learns_nothing(tmp_path, trained_database):
-    path = trained_database.removeprefix("sqlite:///")
-    copy = tmp_path / "copy.sqlite3"
-    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    url = f"sqlite:///{copy}"
+    url = copy_of(trained_database, tmp_path)
     before = statement_count(url)
     diego = Diego(url)
     try:

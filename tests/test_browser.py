@@ -1,14 +1,13 @@
 """The chat page in headless Chromium (Debian's), driven by Playwright, against a real server."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from diego.training import DEFAULT_CORPORA
 
-from .conftest import trained_knowledge
+from .conftest import copy_of, trained_knowledge
 from .live import LiveServer
 from .test_server import corpus_replies
 
@@ -184,9 +183,7 @@ def test_usable_on_a_360_pixel_wide_phone(page_server, open_page, tmp_path):
 def test_page_reconnects_after_a_server_restart_and_keeps_typed_text(
     page_database, open_page, tmp_path
 ):
-    database = tmp_path / "restart.sqlite3"
-    shutil.copy(page_database.removeprefix("sqlite:///"), database)
-    url = f"sqlite:///{database}"
+    url = copy_of(page_database, tmp_path)
     with LiveServer(url) as server:
         page = open_page(server)
         say(page, "Hello")

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from diego.training import DEFAULT_CORPORA, read_corpus
 
+from .conftest import copy_of
 from .live import ROOT, LiveServer
 
 
@@ -177,10 +178,7 @@ def test_read_only_by_default_users_teach_nothing(tmp_path, trained_database):
 
 
 def test_learning_keeps_one_conversation_per_client(tmp_path, trained_database):
-    url = f"sqlite:///{tmp_path / 'learning.sqlite3'}"
-    (tmp_path / "learning.sqlite3").write_bytes(
-        open(trained_database.removeprefix("sqlite:///"), "rb").read()
-    )
+    url = copy_of(trained_database, tmp_path)
     with LiveServer(url, "--learn") as server:
         asyncio.run(ask(server.ws_url, "Hello", "How are you?"))
         asyncio.run(ask(server.ws_url, "Hello", "How are you?"))

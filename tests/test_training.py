@@ -70,7 +70,7 @@ def test_bad_yaml_names_the_file_and_line_and_changes_nothing(diego, corpus_file
     "content, message",
     [
         ("- just a list\n", "needs a 'conversations:' list"),
-        ("conversations:\n- Hello\n", "conversation 1 must be a list"),
+        ("conversations:\n- Hello\n", "line 2: no conversation to learn"),
         ("conversations:\n- - Hello\n  - - nested\n", "conversation 1 must be a list"),
         ("conversations:\n- - ''\n", "empty or longer than 1100"),
         (f"conversations:\n- - {'a' * 1101}\n", "empty or longer than 1100"),
@@ -86,3 +86,11 @@ def test_corpus_of_the_wrong_shape_is_refused(tmp_path, content, message):
 def test_missing_corpus_is_named(diego, tmp_path):
     with pytest.raises(CorpusError, match="nowhere.yml: no such corpus"):
         train(diego, [str(tmp_path / "nowhere.yml")])
+
+
+def test_a_statement_outside_any_conversation_is_skipped_with_its_line(tmp_path):
+    path = tmp_path / "slip.yml"
+    path.write_text("conversations:\n- - Hi\n  - Hello\n- Lonely statement\n- - Bye\n  - Ciao\n")
+    corpus = read_corpus(str(path))
+    assert corpus.conversations == [["Hi", "Hello"], ["Bye", "Ciao"]]
+    assert corpus.skipped == (f"{path}: line 4: skipped a statement that is not in a conversation",)
