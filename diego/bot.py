@@ -4,12 +4,12 @@ import logging
 import typing
 
 from chatterbot import ChatBot
-from chatterbot.tagging import LowercaseTagger
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import DEFAULT_FALLBACK_REPLY
+from . import DEFAULT_FALLBACK_REPLY, sqlite
 from .history import History
+from .matching import NormalizingTagger
 
 NAME = "Diego"
 
@@ -42,11 +42,11 @@ class Diego:
         adapters.append(
             {"import_path": "diego.matching.FuzzyMatch", "fallback_reply": fallback_reply}
         )
-        # LowercaseTagger needs no spaCy language model, so nothing is downloaded.
+        # The tagger needs no spaCy language model, so nothing is downloaded.
         self.chatbot = _ChatBot(
             NAME,
             database_uri=database_url,
-            tagger=LowercaseTagger,
+            tagger=NormalizingTagger(),
             read_only=not learn_from_users,
             logic_adapters=adapters,
             # Stock ChatterBot collapses whitespace in everything it stores, replies
@@ -89,7 +89,9 @@ class _ChatBot(ChatBot):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        with self.storage.engine.begin() as connection:
+        engine = self.storage.engine
+        sqlite.tune(engine)
+        with engine.begin() as connection:
             connection.execute(
                 text(
                     "CREATE INDEX IF NOT EXISTS ix_statement_conversation_id"

@@ -38,6 +38,9 @@ def serve(app, *, host: str, port: int, max_frame_size: int) -> None:
         host=host,
         port=port,
         ws_max_size=max_frame_size,
+        # Chat messages are short: compressing them saves nothing and costs each
+        # connection some 30 KiB of compressor state.
+        ws_per_message_deflate=False,
         log_config=log_config(),
         lifespan="on",
     )

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from diego.pool import BotPool
+from diego.pool import BotPool, WorkerDied
 
 
 class SleepyBot:
@@ -80,8 +80,65 @@ def test_concurrent_replies_use_every_worker(make_pool):
 
 def test_workers_exit_when_the_pool_closes():
     pool = BotPool(SleepyBot(), workers=2)
-    pids = [process.pid for process in pool._executor._processes.values()]
+    pids = [worker.process.pid for worker in pool._workers]
     pool.close()
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+class MoodyBot:
+    """Fails on "fail", dies on "die", echoes anything else."""
+
+    def reply(self, text, conversation):
+        if text == "fail":
+            raise ValueError("no idea")
+        if text == "die":
+            os._exit(3)
+        return text
+
+    def recent_messages(self, conversation, limit):
+        return []
+
+
+def test_a_bot_error_reaches_the_caller_and_the_worker_goes_on(make_pool):
+    pool = make_pool(MoodyBot(), workers=1)
+
+    async def scenario():
+        with pytest.raises(ValueError, match="no idea"):
+            await pool.reply("fail", "c")
+        return await pool.reply("still here", "c")
+
+    assert asyncio.run(scenario()) == "still here"
+
+
+def test_more_requests_than_workers_are_all_answered(make_pool):
+    pool = make_pool(MoodyBot(), workers=2)
+
+    async def scenario():
+        return await asyncio.gather(*(pool.reply(str(n), "c") for n in range(50)))
+
+    assert asyncio.run(scenario()) == [str(n) for n in range(50)]
+
+
+def test_a_dead_worker_fails_its_request_and_the_others_take_over(make_pool):
+    pool = make_pool(MoodyBot(), workers=2)
+
+    async def scenario():
+        with pytest.raises(WorkerDied):
+            await pool.reply("die", "c")
+        return await asyncio.gather(*(pool.reply(str(n), "c") for n in range(10)))
+
+    assert asyncio.run(scenario()) == [str(n) for n in range(10)]
+
+
+def test_when_every_worker_is_dead_replies_fail_at_once(make_pool):
+    pool = make_pool(MoodyBot(), workers=1)
+
+    async def scenario():
+        with pytest.raises(WorkerDied):
+            await pool.reply("die", "c")
+        with pytest.raises(WorkerDied):
+            await pool.reply("hello", "c")
+
+    asyncio.run(scenario())
