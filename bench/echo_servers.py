@@ -56,6 +56,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("app", choices=["diego", "minimal"])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--database-url", help="ignored: an echo needs no knowledge")
     args = parser.parse_args(argv)
     app = diego_app() if args.app == "diego" else minimal_app()
     serve(app, host="127.0.0.1", port=args.port, max_frame_size=64 * 1024)

@@ -91,6 +91,7 @@ class PromptIndex:
     def __init__(self):
         self._prompts: list[str] = []  # normalized, the choices searched
         self._replies: list[list[str]] = []
+        self._pairs: set[tuple[int, str]] = set()  # (position, reply): no reply twice
         self._position: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -105,11 +106,13 @@ class PromptIndex:
             position = self._position[key] = len(self._prompts)
             self._prompts.append(key)
             self._replies.append([])
-        if reply not in self._replies[position]:
+        if (position, reply) not in self._pairs:
+            self._pairs.add((position, reply))
             self._replies[position].append(reply)
 
     def best(self, text: str) -> tuple[list[str], float]:
-        """The replies to the known prompt closest to `text`, and its similarity (0 to 1).
+        """The replies to the known prompt closest to `text` (not to be changed), and its
+        similarity (0 to 1).
 
         Returns ([], 0.0) when nothing is known.
         """

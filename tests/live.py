@@ -22,17 +22,15 @@ class LiveServer:
     """
 
     def __init__(
-        self, database_url: str, *args: str, port: int = 0, env=None, ready_timeout: float = 60
+        self,
+        database_url: str,
+        *args: str,
+        port: int = 0,
+        env=None,
+        ready_timeout: float = 60,
+        command=(sys.executable, "app.py"),
     ):
-        self.command = [
-            sys.executable,
-            "app.py",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-        ]
-        self.command += args
+        self.command = [*command, "--port", str(port), "--database-url", database_url, *args]
         # A variable given as None is removed from the server's environment.
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.env = {name: value for name, value in env.items() if value is not None}

@@ -1,0 +1,32 @@
+"""The benchmarks run, in their quick form: they measure, and they say so in one table.
+
+No speed is asserted here (these machines are shared and noisy): the figures are the
+benchmarks' to report. What is checked is that every measurement ran to its end.
+"""
+
+import subprocess
+import sys
+
+from .live import ROOT
+
+
+def run(*command: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_full_speed_quick():
+    out = run("bench.full_speed", "--quick")
+    for goal in ("1 cores", "2 loop", "3 overhead", "4 learning", "5 idle", "6 start"):
+        assert f"\n{goal} " in out
+    assert "closed by server 0, final count 0;" in out and "idle: final count 0" in out
+    assert "threads instead of processes" in out
+
+
+def test_understanding_quick():
+    out = run("bench.understanding", "--quick")
+    assert "all but unknown" in out and "CPU/reply p50" in out
+    assert "\nDiego " in out and "stock LowercaseTagger" in out
