@@ -7,8 +7,9 @@ from pathlib import Path
 
 from bocadillo import App, Templates, configure
 
-from diego.conversation import converse
-from diego.headers import SecurityHeaders
+from diego.conversation import TRY_AGAIN_LATER, converse, forbid, refuse
+from diego.headers import HeaderSizeLimit, SecurityHeaders
+from diego.limits import Full, TokenBucket
 from diego.sessions import SESSION_MAX_AGE, SessionGuard, conversation_of, development_secret_key
 from settings import Settings, SettingsError
 
@@ -40,6 +41,7 @@ app = configure(
 )
 app.add_middleware(SessionGuard, secret_key=secret_key, max_age=SESSION_MAX_AGE)
 app.add_middleware(SecurityHeaders)
+app.add_middleware(HeaderSizeLimit)
 templates = Templates(directory=HERE / "templates")
 
 
@@ -50,16 +52,27 @@ async def index(req, res, config):
 
 
 @app.websocket_route("/conversation", auto_accept=False)
-async def conversation(ws, diego, save_client, config):
+async def conversation(ws, diego, save_client, config, admission):
+    # Cross-site WebSocket hijacking: a page from another origin gets 403.
+    if not admission.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
+        await forbid(ws.receive_event, ws.send_event)
+        return
+    try:
+        seat = admission.seat(ws.client.host if ws.client else "")
+    except Full as full:
+        await refuse(ws.receive_event, ws.send_event, TRY_AGAIN_LATER, str(full))
+        return
     # A client without a session (the REPL, say) gets a conversation of its own.
     conversation_id = conversation_of(ws.session)
-    async with save_client():
-        await converse(
-            ws.receive_event,
-            ws.send_event,
-            lambda text: diego.reply(text, conversation=conversation_id),
-            max_message_length=config.max_message_length,
-        )
+    with seat:
+        async with save_client():
+            await converse(
+                ws.receive_event,
+                ws.send_event,
+                lambda text: diego.reply(text, conversation=conversation_id),
+                max_message_length=config.max_message_length,
+                bucket=TokenBucket(config.rate_limit, config.rate_burst),
+            )
 
 
 @app.route("/history")
@@ -73,6 +86,19 @@ async def history(req, res, diego):
 @app.route("/client-count")
 async def client_count(req, res, clients):
     res.json = {"count": await clients.count()}
+
+
+@app.route("/health")
+async def health(req, res, diego, database):
+    reachable = await database.reachable()
+    ready = reachable and diego.alive_workers > 0
+    res.status_code = 200 if ready else 503
+    res.headers["cache-control"] = "no-store"
+    res.json = {
+        "status": "ok" if ready else "unavailable",
+        "workers": diego.alive_workers,
+        "database": "ok" if reachable else "unreachable",
+    }
 
 
 def main(argv=None) -> None:
@@ -96,7 +122,15 @@ def main(argv=None) -> None:
 
     from diego.server import serve
 
-    serve(app, host=config.host, port=config.port, max_frame_size=config.max_frame_size)
+    serve(
+        app,
+        host=config.host,
+        port=config.port,
+        max_frame_size=config.max_frame_size,
+        ping_interval=config.ping_interval,
+        ping_timeout=config.ping_timeout,
+        trusted_proxies=config.trusted_proxies,
+    )
 
 
 if __name__ == "__main__":

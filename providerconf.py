@@ -57,6 +57,26 @@ def clients():
     return MemoryPresence()
 
 
+@provider(scope="app")
+def database(config: Settings):
+    from diego.health import DatabaseProbe
+
+    probe = DatabaseProbe(config.database_url)
+    yield probe
+    probe.close()
+
+
+@provider(scope="app")
+def admission(config: Settings):
+    from diego.limits import Admission
+
+    return Admission(
+        max_clients=config.max_clients,
+        max_clients_per_ip=config.max_clients_per_ip,
+        allowed_origins=config.allowed_origins,
+    )
+
+
 @provider
 def save_client(clients):
     """Count a client while it is connected: `async with save_client() as client_id`."""

@@ -32,6 +32,14 @@ class Settings:
     secret_key: str = ""
     secret_key_file: str = ".diego-secret-key"
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
+    rate_limit: float = 2.0  # messages a second, sustained, per connection
+    rate_burst: int = 10
+    max_clients: int = 5000  # WebSocket clients of this process
+    max_clients_per_ip: int = 50
+    allowed_origins: tuple[str, ...] = ()  # empty: the server's own origin and localhost
+    trusted_proxies: str = ""  # whose X-Forwarded-For / -Proto to believe
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
 
     @property
     def production(self) -> bool:
@@ -64,6 +72,18 @@ class Settings:
             secret_key=_secret_key(environ),
             secret_key_file=environ.get("SECRET_KEY_FILE", default.secret_key_file),
             fallback_reply=_fallback_reply(environ, default.fallback_reply),
+            rate_limit=_number(environ, "RATE_LIMIT", default.rate_limit, low=0.01, high=1e6),
+            rate_burst=_integer(environ, "RATE_BURST", default.rate_burst, low=1, high=10**6),
+            max_clients=_integer(environ, "MAX_CLIENTS", default.max_clients, low=1, high=10**6),
+            max_clients_per_ip=_integer(
+                environ, "MAX_CLIENTS_PER_IP", default.max_clients_per_ip, low=1, high=10**6
+            ),
+            allowed_origins=_origins(environ),
+            trusted_proxies=environ.get("TRUSTED_PROXIES", default.trusted_proxies).strip(),
+            ping_interval=_number(
+                environ, "PING_INTERVAL", default.ping_interval, low=0.1, high=3600
+            ),
+            ping_timeout=_number(environ, "PING_TIMEOUT", default.ping_timeout, low=0.1, high=3600),
         )
 
 
@@ -78,6 +98,30 @@ def _integer(environ, name: str, default: int, *, low: int, high: int) -> int:
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _number(environ, name: str, default: float, *, low: float, high: float) -> float:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def _origins(environ) -> tuple[str, ...]:
+    origins = tuple(o.strip() for o in environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
+    for origin in origins:
+        scheme, _, host = origin.partition("://")
+        if scheme not in ("http", "https") or not host or "/" in host.rstrip("/"):
+            raise SettingsError(
+                f"ALLOWED_ORIGINS must be origins such as https://chat.example.com, got {origin!r}"
+            )
+    return origins
 
 
 def _boolean(environ, name: str, default: bool) -> bool:

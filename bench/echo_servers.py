@@ -15,6 +15,8 @@ from diego.server import serve
 
 
 class EchoDiego:
+    alive_workers = 1
+
     async def reply(self, text: str, conversation: str) -> str:
         return text
 

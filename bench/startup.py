@@ -12,6 +12,7 @@ import time
 
 import websockets
 
+from bench.full_speed import SERVER_ENV
 from tests.live import LiveServer
 
 PROMPTS = ["Hello", "How are you?", "What is your name?", "Good morning", "Tell me a joke"]
@@ -52,13 +53,13 @@ def main(argv=None) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{os.path.join(folder, 'diego.sqlite3')}"
-        with LiveServer(url) as server:
+        with LiveServer(url, env=SERVER_ENV) as server:
             first_start = server.ready_at - server.started_at
         restarts = []
         for _ in range(args.restarts):
-            with LiveServer(url) as server:
+            with LiveServer(url, env=SERVER_ENV) as server:
                 restarts.append(server.ready_at - server.started_at)
-        with LiveServer(url) as server:
+        with LiveServer(url, env=SERVER_ENV) as server:
             asyncio.run(sequential_round_trips(server.ws_url, 10))  # warm up
             trips = asyncio.run(sequential_round_trips(server.ws_url, args.messages))
             rate = asyncio.run(concurrent_replies(server.ws_url, clients=20, each=25))

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import DEFAULT_FALLBACK_REPLY, sqlite
+from .conversation import one_line
 from .history import History
 from .matching import NormalizingTagger
 
@@ -64,12 +65,18 @@ class Diego:
 
     def reply(self, text: str, conversation: str) -> str:
         """Return Diego's answer to `text` within the given conversation, and keep both."""
-        reply = self.chatbot.get_response(text, conversation=conversation).text
+        try:
+            reply = self.chatbot.get_response(text, conversation=conversation).text
+        except SQLAlchemyError:
+            # Connections may hold on to a database that went away: reconnect next time,
+            # so that Diego recovers by himself when it is back.
+            self.chatbot.storage.engine.dispose()
+            raise
         try:
             self.history.record(conversation, said=text, replied=reply)
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             # The client still gets the answer; only the history misses it.
-            logger.exception("Could not keep an exchange in the history")
+            logger.error("Could not keep an exchange in the history: %s", one_line(exc))
         return reply
 
     def recent_messages(self, conversation: str, limit: int) -> list[dict]:

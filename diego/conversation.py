@@ -3,7 +3,7 @@
 import logging
 import typing
 
-from .limits import check_message
+from .limits import TokenBucket, check_message
 
 logger = logging.getLogger("diego")
 
@@ -12,19 +12,33 @@ Send = typing.Callable[[dict], typing.Awaitable[None]]
 Answer = typing.Callable[[str], typing.Awaitable[str]]
 
 UNSUPPORTED_DATA = 1003
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 TEXT_ONLY = "Diego only understands text messages."
+TOO_FAST = "You're sending messages faster than I can read them: please slow down."
+TOO_FAST_CLOSE = "Too many messages, too fast."
 CANNOT_THINK = "Sorry, I can't think right now. Please try again in a moment."
 
 
-async def converse(receive: Receive, send: Send, answer: Answer, *, max_message_length: int):
+async def converse(
+    receive: Receive,
+    send: Send,
+    answer: Answer,
+    *,
+    max_message_length: int,
+    bucket: TokenBucket | None = None,
+):
     """Accept the WebSocket, then answer each text message until the client leaves.
 
     Empty and over-long messages get a polite reply and the conversation goes on;
-    a binary message closes the connection with 1003 and a reason.
+    a binary message closes the connection with 1003 and a reason. Past the `bucket`'s
+    rate, a message gets a warning instead of an answer, and the next one too fast
+    closes the connection with 1008.
     """
     if (await receive())["type"] != "websocket.connect":
         return
     await send({"type": "websocket.accept"})
+    warned = False
     while True:
         message = await receive()
         if message["type"] == "websocket.disconnect":
@@ -32,7 +46,16 @@ async def converse(receive: Receive, send: Send, answer: Answer, *, max_message_
         if message.get("text") is None:
             await send({"type": "websocket.close", "code": UNSUPPORTED_DATA, "reason": TEXT_ONLY})
             return
-        reply = await _reply(message["text"], answer, max_message_length)
+        if bucket is not None and not bucket.take():
+            if warned:
+                await send(
+                    {"type": "websocket.close", "code": POLICY_VIOLATION, "reason": TOO_FAST_CLOSE}
+                )
+                return
+            warned, reply = True, TOO_FAST
+        else:
+            warned = False
+            reply = await _reply(message["text"], answer, max_message_length)
         try:
             await send({"type": "websocket.send", "text": reply})
         except OSError:
@@ -47,6 +70,26 @@ async def _reply(text: str, answer: Answer, max_message_length: int) -> str:
         return str(exc)
     try:
         return await answer(text)
-    except Exception:
-        logger.exception("Diego could not answer")
+    except Exception as exc:
+        # One line: an outage (the database, say) would otherwise flood the log.
+        logger.error("Diego could not answer: %s", one_line(exc))
         return CANNOT_THINK
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's type and the first line of its message."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+
+
+async def refuse(receive: Receive, send: Send, code: int, reason: str) -> None:
+    """Accept the WebSocket only to close it at once, saying why."""
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+async def forbid(receive: Receive, send: Send) -> None:
+    """Close the WebSocket before accepting it: the client gets HTTP 403."""
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": POLICY_VIOLATION})

@@ -35,3 +35,39 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Request headers beyond this many bytes in all are refused: browsers send a few KiB.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+class HeaderSizeLimit:
+    """Refuses requests with oversized headers: 431 over HTTP, 403 for a WebSocket.
+
+    uvicorn's parser only limits headers that arrive in several reads; this limits all.
+    """
+
+    def __init__(self, app, max_bytes: int = MAX_HEADER_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        size = sum(len(name) + len(value) for name, value in scope.get("headers", ()))
+        if size <= self.max_bytes or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
+            body = b"Request headers too large."
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 431,
+                    "headers": [
+                        (b"content-type", b"text/plain"),
+                        (b"content-length", b"%d" % len(body)),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        else:
+            await receive()  # the connect event
+            await send({"type": "websocket.close", "code": 1008})

@@ -1,5 +1,10 @@
 """Limits on what a client may send, checked before anything reaches the bot."""
 
+import collections
+import time
+import urllib.parse
+
+LOCALHOST = frozenset({"localhost", "127.0.0.1", "::1"})
 # ChatterBot's statement columns hold at most this many characters.
 STATEMENT_MAX_LENGTH = 1100
 
@@ -27,3 +32,84 @@ def check_message(text: str, max_length: int) -> str:
     if len(text) > max_length:
         raise MessageTooLong(max_length)
     return text
+
+
+class TokenBucket:
+    """At most `rate` messages a second on average, with bursts of up to `burst`."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens = float(burst)
+        self.updated = clock()
+
+    def take(self) -> bool:
+        """Spend a token if there is one; False means: too fast."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Full(Exception):
+    """No seat for a new client; the message says why, politely."""
+
+
+class Admission:
+    """Who may open a conversation with this process: origins, and how many seats.
+
+    `allowed_origins` is an exact allowlist of browser origins; when empty, the server's
+    own origin (the one the client asked for in its Host header) and localhost are
+    allowed. A client that sends no Origin (not a browser page: the REPL) is allowed.
+    """
+
+    def __init__(self, *, max_clients: int, max_clients_per_ip: int, allowed_origins=()):
+        self.max_clients = max_clients
+        self.max_clients_per_ip = max_clients_per_ip
+        self.allowed_origins = frozenset(origin.rstrip("/").lower() for origin in allowed_origins)
+        self.seated = 0
+        self.by_ip: collections.Counter[str] = collections.Counter()
+
+    def origin_allowed(self, origin: str | None, host: str | None) -> bool:
+        if origin is None:
+            return True
+        origin = origin.rstrip("/").lower()
+        if self.allowed_origins:
+            return origin in self.allowed_origins
+        scheme, _, authority = origin.partition("://")
+        hostname = urllib.parse.urlsplit(origin).hostname
+        return scheme in ("http", "https") and (
+            authority == (host or "").lower() or hostname in LOCALHOST
+        )
+
+    def seat(self, ip: str) -> "Seat":
+        """Take a seat for a client from `ip`, given back when the returned context ends.
+
+        Raises `Full` at once when there is none.
+        """
+        if self.seated >= self.max_clients:
+            raise Full("Diego is talking to as many people as he can: please try again later.")
+        if self.by_ip[ip] >= self.max_clients_per_ip:
+            raise Full("Too many conversations from your address: close one and try again.")
+        self.seated += 1
+        self.by_ip[ip] += 1
+        return Seat(self, ip)
+
+    def _release(self, ip: str) -> None:
+        self.seated -= 1
+        self.by_ip[ip] -= 1
+        if not self.by_ip[ip]:
+            del self.by_ip[ip]
+
+
+class Seat:
+    def __init__(self, admission: Admission, ip: str):
+        self.admission, self.ip = admission, ip
+
+    def __enter__(self) -> "Seat":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.admission._release(self.ip)

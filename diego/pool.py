@@ -50,6 +50,10 @@ class BotPool:
         self._loop = None
         self._next_id = 0
 
+    @property
+    def alive_workers(self) -> int:
+        return sum(worker.alive for worker in self._workers)
+
     async def reply(self, text: str, conversation: str) -> str:
         """Return the bot's reply, computed in a worker process."""
         return await self._call("reply", text, conversation)

@@ -24,20 +24,52 @@ class _Server(uvicorn.Server):
             )
 
 
+class ClientFaultsOnOneLine(logging.Filter):
+    """A client's protocol error is its own fault: logged on one line, no traceback.
+
+    (uvicorn logs invalid UTF-8 from a client with the traceback of its decoding.)
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().endswith("received from client."):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def log_config() -> dict:
     """uvicorn's logging configuration, with Diego's own logger beside it."""
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["diego"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["filters"] = {"client_faults": {"()": ClientFaultsOnOneLine}}
+    config["handlers"]["default"]["filters"] = ["client_faults"]
     return config
 
 
-def serve(app, *, host: str, port: int, max_frame_size: int) -> None:
-    """Run `app` until interrupted. Port 0 picks a free port (the ready line names it)."""
+def serve(
+    app,
+    *,
+    host: str,
+    port: int,
+    max_frame_size: int,
+    ping_interval: float = 20.0,
+    ping_timeout: float = 20.0,
+    trusted_proxies: str = "",
+) -> None:
+    """Run `app` until interrupted. Port 0 picks a free port (the ready line names it).
+
+    A client that does not answer a ping within `ping_timeout` is dropped. The client
+    address and scheme are taken from X-Forwarded-For and -Proto only when the request
+    comes from one of `trusted_proxies` (comma-separated addresses).
+    """
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         ws_max_size=max_frame_size,
+        ws_ping_interval=ping_interval,
+        ws_ping_timeout=ping_timeout,
+        proxy_headers=True,
+        forwarded_allow_ips=trusted_proxies,
         # Chat messages are short: compressing them saves nothing and costs each
         # connection some 30 KiB of compressor state.
         ws_per_message_deflate=False,

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from diego.conversation import CANNOT_THINK, TEXT_ONLY, converse
+from diego.conversation import CANNOT_THINK, TEXT_ONLY, TOO_FAST, TOO_FAST_CLOSE, converse
 
 
 class FakeSocket:
@@ -35,9 +35,15 @@ async def shout(value):
     return value.upper()
 
 
-def run(socket, answer=shout, max_message_length=20):
+def run(socket, answer=shout, max_message_length=20, bucket=None):
     asyncio.run(
-        converse(socket.receive, socket.send, answer, max_message_length=max_message_length)
+        converse(
+            socket.receive,
+            socket.send,
+            answer,
+            max_message_length=max_message_length,
+            bucket=bucket,
+        )
     )
 
 
@@ -86,3 +92,31 @@ def test_client_gone_while_the_bot_thinks_ends_quietly():
     socket = FakeSocket(text("hi"), text("more"), send_fails=True)
     run(socket)
     assert socket.events == [text("more")]
+
+
+class EmptyBucket:
+    def take(self):
+        return False
+
+
+def test_too_fast_gets_a_warning_then_1008():
+    socket = FakeSocket(text("one"), text("two"), text("three"))
+    run(socket, bucket=EmptyBucket())
+    assert socket.texts() == [TOO_FAST]
+    assert socket.sent[-1] == {"type": "websocket.close", "code": 1008, "reason": TOO_FAST_CLOSE}
+    assert socket.events == [text("three")]  # nothing read after the close
+
+
+class ScriptedBucket:
+    def __init__(self, tokens):
+        self.tokens = list(tokens)
+
+    def take(self):
+        return self.tokens.pop(0)
+
+
+def test_slowing_down_after_a_warning_goes_on():
+    socket = FakeSocket(text("a"), text("b"), text("c"), text("d"))
+    run(socket, bucket=ScriptedBucket([True, False, True, False]))
+    assert socket.texts() == ["A", TOO_FAST, "C", TOO_FAST]
+    assert all(message["type"] != "websocket.close" for message in socket.sent)

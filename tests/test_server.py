@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import functools
 import itertools
 import os
 import socket
@@ -21,6 +22,7 @@ from .conftest import copy_of
 from .live import ROOT, LiveServer
 
 
+@functools.cache
 def corpus_replies() -> dict[str, set[str]]:
     """Every prompt of the default corpora, with the replies the corpora give it."""
     replies: dict[str, set[str]] = {}
