@@ -119,11 +119,15 @@ def main(argv=None) -> None:
         config = Settings.from_environ()
     except SettingsError as exc:
         sys.exit(f"diego: {exc}")
+    serve(app, config)
 
+
+def serve(asgi_app, config: Settings) -> None:
+    """Serve `asgi_app` with uvicorn, as production does."""
     from diego.server import serve
 
     serve(
-        app,
+        asgi_app,
         host=config.host,
         port=config.port,
         max_frame_size=config.max_frame_size,

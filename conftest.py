@@ -1,5 +1,6 @@
 """Fixtures: the app with an echo Diego in place of the real one, and a test client."""
 
+import asyncio
 import os
 from collections import defaultdict
 
@@ -39,5 +40,11 @@ def diego():
 
 @pytest.fixture
 def client():
+    # Starlette 0.12's test client asks for the current event loop, which a test that
+    # ran asyncio.run() before has closed and unset.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     with create_client(app) as client:
         yield client
+    asyncio.set_event_loop(None)
+    loop.close()

@@ -7,9 +7,9 @@ Run: python -m tests.autobahn_app --port N
 """
 
 import argparse
+import dataclasses
 
-from app import app
-from diego.server import serve
+from app import app, serve
 from settings import Settings
 
 ECHO_PATH = "/autobahn-echo"
@@ -34,16 +34,7 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--database-url", help="ignored: an echo needs no knowledge")
     args = parser.parse_args(argv)
-    config = Settings.from_environ()
-    serve(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        max_frame_size=config.max_frame_size,
-        ping_interval=config.ping_interval,
-        ping_timeout=config.ping_timeout,
-        trusted_proxies=config.trusted_proxies,
-    )
+    serve(app, dataclasses.replace(Settings.from_environ(), host="127.0.0.1", port=args.port))
 
 
 if __name__ == "__main__":

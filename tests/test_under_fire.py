@@ -33,13 +33,18 @@ def handshake(port: int, **headers: str) -> tuple[socket.socket, str]:
         *(f"{name.replace('_', '-')}: {value}" for name, value in headers.items()),
     ]
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    return sock, status_line(sock)
+
+
+def status_line(sock: socket.socket) -> str:
+    """Read a response's first line."""
     response = b""
-    while b"\r\n\r\n" not in response:
+    while b"\r\n" not in response:
         chunk = sock.recv(4096)
         if not chunk:
             break
         response += chunk
-    return sock, response.split(b"\r\n")[0].decode()
+    return response.split(b"\r\n")[0].decode()
 
 
 async def close_of(url: str, **kwargs) -> ConnectionClosed:
@@ -304,13 +309,7 @@ def test_protocol_violations_close_with_the_right_code(server, attack, data, cod
 def raw_http(port: int, request: bytes) -> str:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(request)
-        response = b""
-        while b"\r\n" not in response:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            response += chunk
-    return response.split(b"\r\n")[0].decode()
+        return status_line(sock)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,163 @@
+"""Black-box: crashes, shutdowns, churn and careless clients: the count stays true, nothing
+is lost."""
+
+import asyncio
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+from diego.conversation import TOO_FAST
+
+from .conftest import copy_of
+from .live import LiveServer
+from .test_server import corpus_replies, reset
+from .test_under_fire import frame, handshake
+
+
+def open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def rss_kib(pid: int) -> int:
+    status = open(f"/proc/{pid}/status").read()
+    return int(status.split("VmRSS:")[1].split()[0])
+
+
+def test_sigterm_closes_conversations_with_1012_and_exits_0(trained_database):
+    async def scenario(server):
+        clients = [await websockets.connect(server.ws_url) for _ in range(2)]
+        for ws in clients:
+            await ws.send("Hello")
+            await ws.recv()
+        server.process.send_signal(signal.SIGTERM)
+        codes = []
+        for ws in clients:
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 10)
+            codes.append(closed.value.rcvd.code if closed.value.rcvd else None)
+        return codes
+
+    with LiveServer(trained_database) as server:
+        assert asyncio.run(scenario(server)) == [1012, 1012]
+        assert server.process.wait(15) == 0
+    assert "Traceback" not in server.log
+
+
+def test_2000_connections_opened_and_closed_leak_nothing(server):
+    async def cycles(count: int):
+        for number in range(count):
+            if number % 2:
+                async with websockets.connect(server.ws_url) as ws:
+                    await ws.send("Hello")
+                    await ws.recv()
+            else:  # vanish without a close frame
+                sock, _ = await asyncio.to_thread(handshake, server.port)
+                await asyncio.to_thread(reset, sock)
+
+    pid = server.process.pid
+    asyncio.run(cycles(200))  # warm up: first-time allocations are not leaks
+    assert server.wait_for_count(0) == 0
+    rss, fds = rss_kib(pid), open_files(pid)
+    asyncio.run(cycles(2000))
+    assert server.wait_for_count(0) == 0
+    time.sleep(0.5)
+    assert open_files(pid) <= fds + 2
+    assert rss_kib(pid) - rss < 4 * 1024  # KiB: under 2 KiB per connection, were they kept
+
+
+def test_a_client_that_never_reads_is_cut_off_and_others_are_served(server):
+    sock, _ = handshake(server.port)
+    sock.settimeout(5)
+    for _ in range(50):
+        try:
+            sock.sendall(frame(0x1, b"Hello"))
+        except OSError:
+            break  # the server closed it
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            break
+        if not chunk:
+            break
+        received += chunk
+    sock.close()
+    assert b"\x88" in received and (1008).to_bytes(2, "big") in received
+    assert asyncio.run(ask(server.ws_url, "Hello")) in corpus_replies()["Hello"]
+    assert server.wait_for_count(0) == 0
+
+
+async def ask(url: str, text: str) -> str:
+    async with websockets.connect(url) as ws:
+        await ws.send(text)
+        return await ws.recv()
+
+
+def chat_until_stopped(url: str, delivered: list, stop: threading.Event, client: str) -> None:
+    """Chat with learning on, keeping each exchange whose reply came back."""
+
+    async def run():
+        number = 0
+        while not stop.is_set():
+            try:
+                async with websockets.connect(url, open_timeout=2) as ws:
+                    while not stop.is_set():
+                        text = f"crash test {client}-{number}"
+                        number += 1
+                        await ws.send(text)
+                        if await asyncio.wait_for(ws.recv(), 5) != TOO_FAST:
+                            delivered.append(text)
+                        await asyncio.sleep(0.01)
+            except (OSError, ConnectionClosed, TimeoutError):
+                await asyncio.sleep(0.1)
+
+    asyncio.run(run())
+
+
+def test_kill_9_while_learning_loses_nothing_delivered_and_never_retrains(
+    tmp_path, trained_database
+):
+    url = copy_of(trained_database, tmp_path)
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        trained = db.execute("select count(*) from statement where conversation = 'training'")
+        trained = trained.fetchone()[0]
+    delivered: list[str] = []
+    port = 0
+    for run in range(3):
+        with LiveServer(url, "--learn", port=port, env={"RATE_LIMIT": "1000"}) as server:
+            port = server.port
+            stop = threading.Event()
+            chatters = [
+                threading.Thread(
+                    target=chat_until_stopped, args=(server.ws_url, delivered, stop, f"{run}.{n}")
+                )
+                for n in range(4)
+            ]
+            for chatter in chatters:
+                chatter.start()
+            time.sleep(1.5)
+            server.process.kill()  # kill -9, mid-conversation
+            server.process.wait()
+            stop.set()
+            for chatter in chatters:
+                chatter.join(10)
+        time.sleep(1.5)  # orphaned workers notice and leave
+    assert len(delivered) > 20
+    with sqlite3.connect(path) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        learned = {
+            text
+            for (text,) in db.execute("select text from statement where text like 'crash test %'")
+        }
+        again = db.execute("select count(*) from statement where conversation = 'training'")
+        assert again.fetchone()[0] == trained  # never retrained, never duplicated
+    missing = [text for text in delivered if text not in learned]
+    assert missing == [], (len(delivered), missing)
