@@ -290,6 +290,16 @@ def main(argv=None) -> None:
     )
     print(
         row(
+            "  health",
+            f"/health p99 {chat['health_ms']['p99']:.1f} ms, max {chat['health_ms']['max']:.1f}"
+            " (issue 7)",
+            "<= 100 ms",
+            "",
+            chat["health_ms"]["max"] <= 100,
+        )
+    )
+    print(
+        row(
             "3 overhead",
             f"echo {echo['replies_per_second']:.0f}/s vs minimal Bocadillo "
             f"{minimal['replies_per_second']:.0f}/s",

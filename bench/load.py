@@ -1,4 +1,4 @@
-"""A load generator for Diego: WebSocket clients and a /client-count prober, in one process.
+"""A load generator for Diego: WebSocket clients and /client-count and /health probers.
 
 Run by the benchmark in a process of its own, so that its CPU is not the server's:
   python -m bench.load --port 8000 --clients 100 --seconds 10 [--think 0] [--idle]
@@ -142,15 +142,15 @@ async def http_get(reader, writer, path: str) -> bytes:
     return await reader.readexactly(length)
 
 
-async def probe(port: int, stats: dict, every: float) -> None:
-    """GET /client-count over one keep-alive connection, all along; keep the latencies."""
+async def probe(port: int, stats: dict, every: float, path: str, key: str) -> None:
+    """GET `path` over one keep-alive connection, all along; keep the latencies in `key`."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while not stats["stopping"]:
             started = time.perf_counter()
-            await http_get(reader, writer, "/client-count")
+            await http_get(reader, writer, path)
             if stats["measuring"]:
-                stats["probe_latencies"].append(time.perf_counter() - started)
+                stats[key].append(time.perf_counter() - started)
             await asyncio.sleep(every)
     finally:
         writer.close()
@@ -183,7 +183,8 @@ def percentiles(values: list[float]) -> dict:
 
 async def run(args) -> dict:
     stats = {
-        "replies": 0, "latencies": [], "probe_latencies": [], "closed_by_server": 0,
+        "replies": 0, "latencies": [], "probe_latencies": [], "health_latencies": [],
+        "closed_by_server": 0,
         "measuring": False, "stopping": False,
     }  # fmt: skip
     clients = []
@@ -193,7 +194,10 @@ async def run(args) -> dict:
             *(connect(args.port, stats, args.think, i, not args.idle) for i in batch)
         )
     result = {"connected": len(clients)}
-    prober = asyncio.create_task(probe(args.port, stats, args.probe_every))
+    prober = asyncio.gather(
+        probe(args.port, stats, args.probe_every, "/client-count", "probe_latencies"),
+        probe(args.port, stats, args.probe_every * 10, "/health", "health_latencies"),
+    )
     await asyncio.sleep(args.warmup)
     cpu_started, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     stats["measuring"] = True
@@ -229,6 +233,7 @@ async def run(args) -> dict:
         "latency_ms": percentiles(stats["latencies"]),
         "client_count_ms": percentiles(stats["probe_latencies"]),
         "probes": len(stats["probe_latencies"]),
+        "health_ms": percentiles(stats["health_latencies"]),
         "closed_by_server": stats["closed_by_server"],
         "final_count": final,
         "generator_cpu_share": busy / elapsed,
