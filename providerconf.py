@@ -3,6 +3,7 @@
 See: https://bocadilloproject.github.io/guide/injection/
 """
 
+import asyncio
 import logging
 
 from bocadillo import provider
@@ -51,10 +52,19 @@ def diego(config: Settings, clients):
 
 
 @provider(scope="app")
-def clients():
-    from diego.presence import MemoryPresence
+async def clients(config: Settings):
+    from diego.presence import MemoryPresence, RedisPresence
 
-    return MemoryPresence()
+    if not config.redis_url:
+        yield MemoryPresence()
+        return
+    presence = RedisPresence(config.redis_url)
+    heartbeat = asyncio.create_task(presence.heartbeat())
+    try:
+        yield presence
+    finally:
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
 
 
 @provider(scope="app")

@@ -23,6 +23,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite:///diego.sqlite3"
+    redis_url: str = ""  # empty: presence kept in this process only
     learn_from_users: bool = False
     max_message_length: int = 1000
     max_frame_size: int = 64 * 1024
@@ -56,6 +57,7 @@ class Settings:
             host=environ.get("HOST", default.host),
             port=_integer(environ, "PORT", default.port, low=0, high=65535),
             database_url=_database_url(environ, default.database_url),
+            redis_url=_redis_url(environ),
             learn_from_users=_boolean(environ, "LEARN_FROM_USERS", default.learn_from_users),
             max_message_length=_integer(
                 environ,
@@ -122,6 +124,15 @@ def _origins(environ) -> tuple[str, ...]:
                 f"ALLOWED_ORIGINS must be origins such as https://chat.example.com, got {origin!r}"
             )
     return origins
+
+
+def _redis_url(environ) -> str:
+    url = environ.get("REDIS_URL", "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"REDIS_URL must be a URL such as redis://127.0.0.1:6379/0, got {url!r}"
+        )
+    return url
 
 
 def _boolean(environ, name: str, default: bool) -> bool:

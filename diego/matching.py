@@ -8,6 +8,7 @@ from chatterbot.logic import LogicAdapter
 from sqlalchemy import select
 
 from . import DEFAULT_FALLBACK_REPLY
+from .limits import STATEMENT_MAX_LENGTH
 from .matcher import PromptIndex, normalize
 
 # Below this similarity to the closest statement Diego knows, an answer would be a guess.
@@ -74,5 +75,6 @@ class NormalizingTagger:
 
     def get_text_index_string(self, text: str | list[str]) -> str | list[str]:
         if isinstance(text, list):
-            return [normalize(each) for each in text]
-        return normalize(text)
+            return [self.get_text_index_string(each) for each in text]
+        # Spelled-out shorthands make it longer than the text: it must fit the same column.
+        return normalize(text)[:STATEMENT_MAX_LENGTH]

@@ -16,7 +16,10 @@ from tqdm import tqdm
 from .bot import Diego
 from .limits import STATEMENT_MAX_LENGTH
 
-DEFAULT_CORPORA = ("chatterbot.corpus.english",)
+DEFAULT_CORPORA = (
+    "chatterbot.corpus.english",
+    str(Path(__file__).with_name("corpus") / "diego.yml"),
+)
 
 logger = logging.getLogger("diego")
 

@@ -30,3 +30,10 @@ def test_understanding_quick():
     out = run("bench.understanding", "--quick")
     assert "all but unknown" in out and "CPU/reply p50" in out
     assert "\nDiego " in out and "stock LowercaseTagger" in out
+
+
+def test_scale_out_quick(redis_url, postgres_url):
+    # The fixtures only check that Redis and PostgreSQL answer (or skip, saying why);
+    # the benchmark makes its own database.
+    out = run("bench.scale_out", "--quick")
+    assert "4 process(es)" in out and "exact" in out

@@ -38,8 +38,9 @@ def test_training_a_file_twice_learns_it_once(database, corpus, capsys):
 
 def test_default_is_the_corpora_the_server_starts_with(database, capsys):
     assert train("--database-url", database) == 0
-    # The whole English corpus, less one entry of trivia.yml that is not a conversation.
-    assert "Diego now knows 4331." in capsys.readouterr().out
+    # The whole English corpus (less one entry of trivia.yml that is not a conversation)
+    # and Diego's own five conversations about himself.
+    assert "Diego now knows 4341." in capsys.readouterr().out
 
 
 def test_reset_starts_from_an_empty_knowledge_base(database, corpus, capsys):

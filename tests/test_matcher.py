@@ -87,3 +87,11 @@ def test_an_empty_index_or_input_knows_nothing(index):
 def test_word_agreement_allows_typos_but_not_other_words():
     assert word_agreement("what is your favorite color", "what is your favourite colour") == 1
     assert word_agreement("how many calories in a banana", "how many legs on a spider") < 0.5
+
+
+def test_search_text_fits_the_statement_column_even_when_spelled_out():
+    from diego.limits import STATEMENT_MAX_LENGTH
+    from diego.matching import NormalizingTagger
+
+    text = "u " * (STATEMENT_MAX_LENGTH // 2)  # "you you ...": longer once spelled out
+    assert len(NormalizingTagger().get_text_index_string(text)) == STATEMENT_MAX_LENGTH

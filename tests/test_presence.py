@@ -57,3 +57,48 @@ def test_bot_workers_read_the_live_count():
         assert asyncio.run(scenario()) == ["0", "2", "3", "0"]
     finally:
         pool.close()
+
+
+def test_redis_presence_counts_every_process_and_forgets_the_dead(redis_url):
+    from diego.presence import RedisPresence
+
+    async def scenario():
+        first, second = RedisPresence(redis_url, ttl=1), RedisPresence(redis_url, ttl=1)
+        async with first.connected(), second.connected(), second.connected():
+            counts = [await first.count(), await second.count()]
+        after = await first.count()
+        async with second.connected():
+            await asyncio.sleep(1.3)  # no heartbeat: the key expires, as if the process died
+            expired = await first.count()
+        return counts, after, expired
+
+    assert asyncio.run(scenario()) == ([3, 3], 0, 0)
+
+
+def test_redis_presence_is_read_from_a_bot_worker(redis_url):
+    from diego.presence import RedisPresence
+
+    presence = RedisPresence(redis_url)
+    other = RedisPresence(redis_url)
+    pool = BotPool(CountingBot(presence.current_count), workers=1)
+
+    async def scenario():
+        async with presence.connected(), other.connected():
+            return await pool.reply("how many?", "c")
+
+    try:
+        assert asyncio.run(scenario()) == "2"
+    finally:
+        pool.close()
+
+
+def test_redis_unreachable_means_this_process_counts_alone(caplog):
+    from diego.presence import RedisPresence
+
+    async def scenario():
+        presence = RedisPresence("redis://127.0.0.1:1/0")
+        async with presence.connected(), presence.connected():
+            return await presence.count()
+
+    assert asyncio.run(scenario()) == 2
+    assert sum("Redis is unreachable" in r.message for r in caplog.records) == 1
