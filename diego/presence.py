@@ -51,7 +51,8 @@ class RedisPresence(MemoryPresence):
     """The clients connected to every process that shares one Redis.
 
     Each process keeps its own clients in memory, as `MemoryPresence` does, and mirrors
-    how many it has in the Redis key `diego:presence:<process id>`, which expires
+    how many it has in the Redis key `diego:presence:<process id>` (listed in the set
+    `diego:presence:instances`), which expires
     `ttl` seconds after its last refresh. `heartbeat()` refreshes it every `ttl / 3`
     seconds, so a process that dies (even with kill -9) leaves the count within `ttl`
     seconds, and a Redis that restarts or was unreachable is set right within `ttl / 3`.
@@ -60,6 +61,8 @@ class RedisPresence(MemoryPresence):
     """
 
     PREFIX = "diego:presence:"
+    # The keys of every process, so that counting reads them without scanning Redis.
+    INSTANCES = "diego:presence:instances"
 
     def __init__(self, redis_url: str, ttl: float = 6.0):
         super().__init__()
@@ -81,7 +84,10 @@ class RedisPresence(MemoryPresence):
 
     async def _publish(self) -> None:
         try:
-            await self._client().set(self.key, len(self._clients), px=int(self.ttl * 1000))
+            async with self._client().pipeline(transaction=False) as pipe:
+                pipe.set(self.key, len(self._clients), px=int(self.ttl * 1000))
+                pipe.sadd(self.INSTANCES, self.key)
+                await pipe.execute()
         except Exception as exc:
             self._lost(exc)
         else:
@@ -103,8 +109,11 @@ class RedisPresence(MemoryPresence):
             return await super().count()
 
     async def _total(self, redis) -> int:
-        keys = [key async for key in redis.scan_iter(match=self.PREFIX + "*", count=1000)]
+        keys = list(await redis.smembers(self.INSTANCES))
         values = await redis.mget(keys) if keys else []
+        gone = [key for key, value in zip(keys, values, strict=True) if value is None]
+        if gone:  # processes whose key expired: they died
+            await redis.srem(self.INSTANCES, *gone)
         return sum(int(value) for value in values if value is not None)
 
     def current_count(self) -> int:
@@ -115,7 +124,7 @@ class RedisPresence(MemoryPresence):
             if self._sync_pid != os.getpid():
                 self._sync = redis.from_url(self.redis_url, socket_timeout=1)
                 self._sync_pid = os.getpid()
-            keys = list(self._sync.scan_iter(match=self.PREFIX + "*", count=1000))
+            keys = list(self._sync.smembers(self.INSTANCES))
             return sum(int(v) for v in (self._sync.mget(keys) if keys else []) if v is not None)
         except Exception:
             return super().current_count()
@@ -129,6 +138,7 @@ class RedisPresence(MemoryPresence):
         finally:
             try:
                 await self._client().delete(self.key)
+                await self._client().srem(self.INSTANCES, self.key)
                 await self._client().aclose()
             except Exception:
                 pass

@@ -70,9 +70,12 @@ def test_redis_presence_counts_every_process_and_forgets_the_dead(redis_url):
         async with second.connected():
             await asyncio.sleep(1.3)  # no heartbeat: the key expires, as if the process died
             expired = await first.count()
-        return counts, after, expired
+            listed = await first._client().smembers(RedisPresence.INSTANCES)
+        return counts, after, expired, listed
 
-    assert asyncio.run(scenario()) == ([3, 3], 0, 0)
+    counts, after, expired, listed = asyncio.run(scenario())
+    assert (counts, after, expired) == ([3, 3], 0, 0)
+    assert listed == set()  # the dead processes' keys are forgotten, not scanned for
 
 
 def test_redis_presence_is_read_from_a_bot_worker(redis_url):
