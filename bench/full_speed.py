@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.load import MESSAGES
 from tests.conftest import copy_of, trained_knowledge
-from tests.live import ROOT, LiveServer
+from tests.live import ROOT, LiveServer, rss_kib
 
 RESULTS = Path(__file__).with_name("results")
 # The server's limits, raised for the benchmark: it measures Diego, never a throttle.
@@ -155,13 +155,6 @@ def plot_learning(curve, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def idle_connections(database_url: str, clients: int) -> dict:

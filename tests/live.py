@@ -15,6 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 READY = re.compile(r"Diego is ready: chat at ws://[\d.]+:(\d+)/conversation")
 
 
+def rss_kib(pid: int) -> int:
+    """A process's resident memory, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
 class LiveServer:
     """Starts `python app.py` (on a free port unless given one) and waits for its ready line.
 

@@ -264,27 +264,42 @@ def frame(opcode: int, payload: bytes, *, masked: bool = True, fin: bool = True)
     )
 
 
+def close_code(sock: socket.socket, seconds: float = 5) -> int | None:
+    """Read the server's frames until its close frame; return the close code (None if the
+    connection ends without one). Frames are parsed, so no payload byte is taken for one."""
+    sock.settimeout(seconds)
+    received = b""
+    while True:
+        while len(received) >= 2:
+            opcode, length = received[0] & 0x0F, received[1] & 0x7F
+            start = {126: 4, 127: 10}.get(length, 2)
+            if len(received) < start:
+                break
+            if length >= 126:
+                length = int.from_bytes(received[2:start], "big")
+            if len(received) < start + length:
+                break
+            payload, received = received[start : start + length], received[start + length :]
+            if opcode == 0x8:
+                return int.from_bytes(payload[:2], "big") if payload else None
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            return None
+        if not chunk:
+            return None
+        received += chunk
+
+
 def close_code_after(port: int, data: bytes) -> int | None:
     """Send `data` on a fresh WebSocket; return the close code the server answers with."""
     sock, status_line = handshake(port)
     assert status_line.split(" ")[1] == "101"
     sock.sendall(data)
-    received = b""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(4096)
-        except (ConnectionResetError, TimeoutError):
-            break
-        if not chunk:
-            break
-        received += chunk
-        index = received.find(b"\x88")
-        if index >= 0 and len(received) >= index + 4:
-            sock.close()
-            return int.from_bytes(received[index + 2 : index + 4], "big")
-    sock.close()
-    return None
+    try:
+        return close_code(sock)
+    finally:
+        sock.close()
 
 
 @pytest.mark.parametrize(
