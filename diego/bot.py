@@ -41,7 +41,12 @@ class Diego:
                 }
             )
         adapters.append(
-            {"import_path": "diego.matching.FuzzyMatch", "fallback_reply": fallback_reply}
+            {
+                "import_path": "diego.matching.BestMeaning",
+                "fallback_reply": fallback_reply,
+                # Diego's last reply, for the answer to a clarifying question.
+                "last_reply": lambda conversation: self.history.last_reply(conversation),
+            }
         )
         # The tagger needs no spaCy language model, so nothing is downloaded.
         self.chatbot = _ChatBot(

@@ -47,3 +47,14 @@ class History:
         with Session(self.engine) as session:
             rows = session.execute(query).all()
         return [{"from": sender, "text": text} for sender, text in reversed(rows)]
+
+    def last_reply(self, conversation: str) -> str | None:
+        """Diego's last reply in the conversation, if any."""
+        query = (
+            select(Message.text)
+            .where(Message.conversation == conversation, Message.sender == "diego")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        with Session(self.engine) as session:
+            return session.scalars(query).first()

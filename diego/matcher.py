@@ -97,10 +97,12 @@ class PromptIndex:
     def __len__(self) -> int:
         return len(self._prompts)
 
-    def add(self, prompt: str, reply: str) -> None:
+    def add(self, prompt: str, reply: str) -> int | None:
+        """Know `reply` as a reply to `prompt`; return the prompt's position, or None for
+        a prompt without words."""
         key = normalize(prompt)
         if not key:
-            return
+            return None
         position = self._position.get(key)
         if position is None:
             position = self._position[key] = len(self._prompts)
@@ -109,6 +111,15 @@ class PromptIndex:
         if (position, reply) not in self._pairs:
             self._pairs.add((position, reply))
             self._replies[position].append(reply)
+        return position
+
+    def replies(self, position: int) -> list[str]:
+        """The replies to the prompt at `position` (not to be changed)."""
+        return self._replies[position]
+
+    def position(self, prompt: str) -> int | None:
+        """Where a prompt equal to `prompt` once normalized is, if known."""
+        return self._position.get(normalize(prompt))
 
     def best(self, text: str) -> tuple[list[str], float]:
         """The replies to the known prompt closest to `text` (not to be changed), and its
@@ -116,14 +127,20 @@ class PromptIndex:
 
         Returns ([], 0.0) when nothing is known.
         """
+        position, similarity = self.closest(text)
+        return (self._replies[position], similarity) if position is not None else ([], 0.0)
+
+    def closest(self, text: str) -> tuple[int | None, float]:
+        """The position of the known prompt closest to `text` as typed, and its
+        similarity (0 to 1); (None, 0.0) when nothing is known."""
         typed = normalize(text)
         if not typed or not self._prompts:
-            return [], 0.0
+            return None, 0.0
         best_query, best_position, best_score = typed, -1, -1.0
         for query in dict.fromkeys([typed, without_fillers(typed)]):
             position = self._position.get(query)
             if position is not None:
-                return self._replies[position], 1.0
+                return position, 1.0
             _, score, position = process.extractOne(
                 query, self._prompts, scorer=fuzz.ratio, processor=None
             )
@@ -132,7 +149,7 @@ class PromptIndex:
         similarity = best_score / 100
         if word_agreement(best_query, self._prompts[best_position]) < 0.5:
             similarity *= DISAGREEING_WORDS_WEIGHT
-        return self._replies[best_position], similarity
+        return best_position, similarity
 
 
 def word_agreement(first: str, second: str) -> float:

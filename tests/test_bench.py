@@ -30,6 +30,14 @@ def test_understanding_quick():
     out = run("bench.understanding", "--quick")
     assert "all but unknown" in out and "CPU/reply p50" in out
     assert "\nDiego " in out and "stock LowercaseTagger" in out
+    assert "stock PosLemmaTagger" in out and "not measured" not in out
+
+
+def test_meaning_quick():
+    out = run("bench.meaning", "--quick")
+    for name in ("Diego now", "matcher before", "stock LowercaseTagger", "stock PosLemmaTagger"):
+        assert f"\n{name} " in out
+    assert "lookalike held-out" in out and "Diego now, matcher alone" in out
 
 
 def test_scale_out_quick(redis_url, postgres_url):

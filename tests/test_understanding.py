@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from bench import semantic_eval
 from bench.eval_cases import PATH, load_cases, make_cases
+from bench.semantic_eval import HALVES
 from diego.bot import Diego
 from diego.training import train
 
@@ -75,3 +77,27 @@ def test_with_learning_on_what_users_say_becomes_answerable(tmp_path):
     finally:
         diego.close()
         other_process.close()
+
+
+def test_the_semantic_eval_names_only_corpus_prompts_and_has_each_kind_in_both_halves():
+    cases = semantic_eval.load_cases()
+    halves = collections.Counter((case["kind"], case["half"]) for case in cases)
+    assert len(cases) >= 340
+    assert all(halves[kind, half] >= 20 for kind in semantic_eval.KINDS for half in HALVES)
+    assert all(case["replies"] for case in cases if case["kind"] == "reworded")
+
+
+def test_meaning_on_a_slice_of_the_semantic_eval(diego):
+    outcomes = collections.defaultdict(collections.Counter)
+    for number, case in enumerate(semantic_eval.load_cases()[::3]):
+        reply = diego.reply(case["text"], f"semantic-{number}")
+        outcomes[case["kind"]][semantic_eval.outcome(case, reply)] += 1
+    share = {kind: {o: n / sum(c.values()) for o, n in c.items()} for kind, c in outcomes.items()}
+    wrong = sum(c["wrong"] for c in outcomes.values()) / sum(
+        sum(c.values()) for c in outcomes.values()
+    )
+    # Loosely, below what the benchmark measures on the whole eval, so as not to be flaky.
+    assert share["unknown"].get("fallback", 0) >= 0.95, share
+    assert share["lookalike"].get("fallback", 0) + share["lookalike"].get("right", 0) >= 0.7
+    assert share["reworded"].get("right", 0) + share["reworded"].get("clarified", 0) >= 0.2
+    assert wrong <= 0.08, share

@@ -1,0 +1,251 @@
+"""What words weigh when Diego compares two sentences' meanings, and which mean the same.
+
+Hand-written for English chat: general words and phrasings, nothing copied from a corpus.
+"""
+
+import re
+
+# Words that carry no meaning of their own in a question.
+FUNCTION_WORDS = frozenset(
+    """a an the is are am was were be been being do does did done to of in on at for with from
+    by and or but that this these those it its i me my mine myself you your yours yourself we
+    us our he him his she her they them their there here what who whom whose how why when
+    where which as if so than then too not no nor also any some all each every such own same
+    will would shall should can could may might must have has had having get got into onto
+    out up down over about just very really actually exactly currently lately recently
+    honestly basically anyway even ever still quite pretty rather truly one ones something
+    anything thing things stuff bit little please kindly now today right ok okay oh well hey
+    hi hello yes yeah yep sure way lot lots much many more most""".split()
+)
+
+# Words that frame a question rather than say what it is about ("can you tell me ...").
+FRAME_WORDS = frozenset(
+    """tell know knows knew wonder wondering want wanted wanna like would love curious idea
+    explain describe say said ask asking question questions mean means meaning let give
+    share talk talking speak chat happen happens happened think thought believe guess
+    anybody anyone someone somebody information info details definition define""".split()
+)
+FRAME_WEIGHT = 0.25
+
+# Each line: words that mean the same in a chat; the first stands for all.
+SYNONYMS = """
+big large huge biggest largest bigger larger enormous giant
+small little tiny smallest tiniest smaller
+begin start started began begun beginning starting commence
+end finish ended finished ending over
+make made create created build built develop developed program programmed design
+designed invent invented
+favourite favorite fav fave preferred
+movie movies film films flick
+book books novel novels
+song songs music tune
+car cars automobile vehicle
+computer computers pc laptop machine
+job work occupation profession career
+money cash
+buy purchase
+smart intelligent clever bright
+stupid dumb idiot silly
+happy glad cheerful joyful
+sad unhappy depressed
+angry mad furious annoyed
+funny hilarious humorous
+joke jokes gag
+scared afraid frightened
+kill murder
+die died death dead
+born birth
+old age aged
+live lives living reside
+home house
+name called
+friend friends buddy pal mate
+hate dislike despise
+like enjoy love
+eat eating ate food
+drink drinking drank
+sleep sleeping asleep
+fast quick quickly rapid
+problem problems issue issues trouble
+fix repair solve
+broken broke busted
+slow sluggish laggy
+error errors bug bugs
+help assist assistance support
+won win winner
+invented inventor
+wrote write written writer author
+country nation
+president presidents
+capital
+people persons humans
+human person
+robot robots bot bots chatbot
+ai artificial intelligence
+world earth planet globe
+second ii 2nd
+third iii 3rd
+us usa america united states american
+uk britain british england
+tall tallest taller high highest
+top best greatest finest
+original first earliest
+release released launch launched
+famous popular known
+type kind sort breed
+mean means meaning definition define
+screen display monitor
+internet wifi network connection online
+webcam camera cam
+laptop notebook computer
+forget forgot forgotten
+password passcode
+sound audio
+hot overheating overheat heat heating
+flicker flickering flickers blinking blink
+boring bored dull tedious
+gun guns firearm firearms weapon weapons
+fan fans
+cost price rate rates charge fee fees
+drunk intoxicated tipsy
+gossip rumor rumors rumours
+""".strip().splitlines()
+
+# Each line: words of opposite meaning, never taken one for the other.
+OPPOSITES = """
+big small
+long short
+high low
+hot cold
+warm cool
+first last
+begin end
+early late
+old young
+old new
+best worst
+good bad
+most least
+more less
+north south
+east west
+before after
+up down
+in out
+on off
+win lose
+like hate
+male female
+man woman
+boy girl
+husband wife
+father mother
+son daughter
+king queen
+light dark
+light heavy
+fast slow
+rich poor
+open close
+buy sell
+give take
+push pull
+true false
+inside outside
+top bottom
+front back
+left right
+day night
+summer winter
+dead alive
+""".strip().splitlines()
+
+# Whole phrasings that say the same as a shorter one; matched on normalized text.
+PHRASES = [
+    (
+        r"\b(?:(?:has |have |had )?(?:stopped|stop) (?:working|responding)|(?:is |are )?not "
+        r"(?:working|responding|doing anything)|(?:does|do|did|will|would) not (?:work|respond)"
+        r"|(?:is |are )?(?:broken|busted))\b",
+        "broken",
+    ),
+    (r"\b(?:will|would|does|do|did) not (?:turn|switch|power|boot|start)(?: up| on)?\b", "nopower"),
+    (r"\bhow old\b", "age"),
+    (
+        r"\bhow (?:have you been|is it going|are things|are you doing|do you do|are you feeling"
+        r"|do you feel|is life)\b",
+        "how are you",
+    ),
+    (r"\bwhat is up\b|\bsup\b|\bwhats up\b|\bwassup\b", "how are you"),
+    (r"\bwhat do you know about\b|\btell me about\b|\btell me what\b", "what is"),
+    (r"\bwhat do you (?:like|enjoy|love) (?:most|best)\b", "favorite"),
+    (r"\bfunny story\b", "joke"),
+    (r"\bmake me laugh\b", "tell joke"),
+    (r"\bhow come\b", "why"),
+    (r"\bthank you\b", "thanks"),
+    (r"\bgood bye\b|\bgoodbye\b|\bsee you later\b|\bsee you\b|\bbye bye\b", "bye"),
+]
+_PHRASES = [(re.compile(pattern), replacement) for pattern, replacement in PHRASES]
+
+
+def _groups() -> dict[str, str]:
+    canonical = {}
+    for line in SYNONYMS:
+        words = line.split()
+        for word in words:
+            canonical.setdefault(word, words[0])
+    return canonical
+
+
+CANONICAL = _groups()
+
+
+def _opposites() -> set[tuple[str, str]]:
+    pairs = set()
+    for line in OPPOSITES:
+        first, second = (canonical(word) for word in line.split())
+        pairs |= {(first, second), (second, first)}
+    return pairs
+
+
+def rephrase(normalized: str) -> str:
+    """`normalized` with phrasings that say the same spelled as one."""
+    for pattern, replacement in _PHRASES:
+        normalized = pattern.sub(replacement, normalized)
+    return normalized
+
+
+def stem(word: str) -> str:
+    """A crude English stem: plural and verb endings off ("planets" -> "planet")."""
+    if len(word) > 4:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        for ending in ("ing", "ed", "es", "s"):
+            if word.endswith(ending) and not word.endswith("ss") and len(word) - len(ending) >= 3:
+                return word[: -len(ending)]
+    return word
+
+
+def canonical(word: str) -> str:
+    """The word that stands for `word` and its synonyms, stemmed."""
+    found = CANONICAL.get(word)
+    if found is not None:
+        return found
+    stemmed = stem(word)
+    return CANONICAL.get(stemmed, stemmed)
+
+
+def weight_class(word: str) -> float:
+    """How much `word` says by itself: 0 for function words, a little for framing."""
+    if word in FUNCTION_WORDS:
+        return 0.0
+    if word in FRAME_WORDS:
+        return FRAME_WEIGHT
+    return 1.0
+
+
+OPPOSITE_PAIRS = _opposites()
+
+
+def opposite(first_key: str, second_key: str) -> bool:
+    """True if two canonical words mean the opposite of each other."""
+    return (first_key, second_key) in OPPOSITE_PAIRS
