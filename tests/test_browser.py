@@ -208,3 +208,10 @@ def test_desktop_screenshot(page_server, open_page, tmp_path):
         say(page, text)
     screenshots = Path(os.environ.get("DIEGO_SCREENSHOT_DIR") or tmp_path)
     page.screenshot(path=str(screenshots / "chat-desktop.png"))
+
+
+def test_diego_asks_when_unsure_and_a_yes_gets_the_answer(page_server, open_page):
+    page = open_page(page_server)
+    assert say(page, "What kind of mood are you in?") == 'Did you mean "What is your mood"?'
+    assert say(page, "yes") in corpus_replies()["What is your mood"]
+    assert not page.errors
