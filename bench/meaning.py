@@ -71,9 +71,9 @@ def cpu_of(action, text: str) -> float:
 
 
 def variants_understood(reply, cases) -> tuple[int, int]:
-    return sum(reply(case["text"], n) in case["replies"] for n, case in enumerate(cases)), len(
-        cases
-    )
+    """How many typing variants `reply` answers right, of how many."""
+    right = sum(reply(case["text"], n) in case["replies"] for n, case in enumerate(cases))
+    return right, len(cases)
 
 
 def row(counts: collections.Counter) -> str:

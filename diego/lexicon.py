@@ -30,17 +30,16 @@ FRAME_WEIGHT = 0.25
 # Each line: words that mean the same in a chat; the first stands for all.
 SYNONYMS = """
 big large huge biggest largest bigger larger enormous giant
-small little tiny smallest tiniest smaller
+small tiny smallest tiniest smaller
 begin start started began begun beginning starting commence
-end finish ended finished ending over
-make made create created build built develop developed program programmed design
-designed invent invented
+end finish ended finished ending
+make made create created build built develop developed program programmed design designed
 favourite favorite fav fave preferred
 movie movies film films flick
 book books novel novels
 song songs music tune
 car cars automobile vehicle
-computer computers pc laptop machine
+computer computers pc laptop laptops notebook machine
 job work occupation profession career
 money cash
 buy purchase
@@ -73,7 +72,7 @@ slow sluggish laggy
 error errors bug bugs
 help assist assistance support
 won win winner
-invented inventor
+invent invented inventor
 wrote write written writer author
 country nation
 president presidents
@@ -85,7 +84,7 @@ ai artificial intelligence
 world earth planet globe
 second ii 2nd
 third iii 3rd
-us usa america united states american
+usa america united states american
 uk britain british england
 tall tallest taller high highest
 top best greatest finest
@@ -97,7 +96,6 @@ mean means meaning definition define
 screen display monitor
 internet wifi network connection online
 webcam camera cam
-laptop notebook computer
 forget forgot forgotten
 password passcode
 sound audio
@@ -192,7 +190,9 @@ def _groups() -> dict[str, str]:
     for line in SYNONYMS:
         words = line.split()
         for word in words:
-            canonical.setdefault(word, words[0])
+            if word in canonical or word in FUNCTION_WORDS:
+                raise ValueError(f"{word!r} is a function word or in two synonym lines")
+            canonical[word] = words[0]
     return canonical
 
 

@@ -48,7 +48,7 @@ class Meaning:
     said_covered: float
     prompt_covered: float
     swapped: float  # the weighted share of words said put for words of the prompt
-    new_words: bool  # a word said is not in the prompt, nor a typo of one of its words
+    unexplained: tuple[Word, ...]  # the words said that the prompt does not explain
 
 
 def words_of(text: str) -> list[Word]:
@@ -97,11 +97,14 @@ class MeaningIndex:
         frequency = self._document_frequency.get(word.key, 0)
         return word.kind * math.log((len(self._words) + 1) / (frequency + 1)) + word.kind
 
-    def closest(
-        self, text: str, also: tuple[int, ...] = (), count: int = CANDIDATES
-    ) -> list[Meaning]:
-        """The known prompts closest in meaning to `text`, best first, compared with the
-        prompts at positions `also` too."""
+    def compare(self, text: str, position: int) -> Meaning | None:
+        """How close the prompt at `position` is to `text` in meaning; None if `text`
+        has no word that means anything by itself."""
+        said = words_of(text)
+        return self._compare(said, position) if said else None
+
+    def closest(self, text: str, count: int = CANDIDATES) -> list[Meaning]:
+        """The known prompts closest in meaning to `text`, best first."""
         said = words_of(text)
         if not said or not self._words:
             return []
@@ -111,7 +114,7 @@ class MeaningIndex:
         similarities = self._matrix @ self._embed(said)
         count = min(count, len(similarities))
         nearest = np.argpartition(-similarities, count - 1)[:count].tolist()
-        candidates = dict.fromkeys([*also, *nearest, *self._sharing_rare_words(said, count)])
+        candidates = dict.fromkeys([*nearest, *self._sharing_rare_words(said, count)])
         meanings = [self._compare(said, position) for position in candidates]
         return sorted(meanings, key=lambda meaning: -meaning.score)
 
@@ -126,37 +129,47 @@ class MeaningIndex:
 
     def _compare(self, said: list[Word], position: int) -> Meaning:
         prompt = self._words[position]
-        said_covered, said_missing = self._covered(said, prompt)
-        prompt_covered, prompt_missing = self._covered(prompt, said)
+        said_covered, said_missing, unexplained = self._covered(said, prompt)
+        prompt_covered, prompt_missing, _ = self._covered(prompt, said)
         swapped = min(said_missing, prompt_missing)
         score = said_covered**SAID_SHARE * prompt_covered ** (1 - SAID_SHARE)
         score *= max(0.0, 1 - swapped) ** SWAP_PENALTY
-        spellings = self._spellings[position]
-        new_words = any(
-            not any(self._same(word, each) for each in prompt)
-            and word.surface not in spellings
-            and (
-                # A word Diego knows is meant as typed: "age" is not a typo of "are".
-                word.surface in self._vocabulary
-                or not any(_mistyped(word.surface, each) for each in spellings)
-            )
-            for word in said
-        )
-        return Meaning(position, score, said_covered, prompt_covered, swapped, new_words)
+        return Meaning(position, score, said_covered, prompt_covered, swapped, unexplained)
 
-    def _covered(self, words: list[Word], other: list[Word]) -> tuple[float, float]:
+    def typed_as(self, meaning: Meaning) -> bool:
+        """True if what was said is the prompt of `meaning` as typed: each word it does
+        not explain is spelled in the prompt, or is a typo of one of its words."""
+        spellings = self._spellings[meaning.position]
+        return all(
+            word.surface in spellings
+            # A word Diego knows is meant as typed: "age" is not a typo of "are".
+            or (
+                word.surface not in self._vocabulary
+                and any(_mistyped(word.surface, each) for each in spellings)
+            )
+            for word in meaning.unexplained
+        )
+
+    def _covered(
+        self, words: list[Word], other: list[Word]
+    ) -> tuple[float, float, tuple[Word, ...]]:
         """The weighted shares of `words` that `other` explains, and that it does not
-        explain at all."""
+        explain at all, and those words."""
         if not words:
-            return (1.0, 0.0) if not other else (0.0, 1.0)
+            return (1.0, 0.0, ()) if not other else (0.0, 1.0, ())
         total = explained = missing = 0.0
+        unexplained = []
         for word in words:
             weight = self.weight(word)
             total += weight
             same = max((self._same(word, each) for each in other), default=0.0)
             explained += weight * same
-            missing += weight * (not same)
-        return (explained / total, missing / total) if total else (1.0, 0.0)
+            if not same:
+                missing += weight
+                unexplained.append(word)
+        if not total:
+            return 1.0, 0.0, tuple(unexplained)
+        return explained / total, missing / total, tuple(unexplained)
 
     def _same(self, first: Word, second: Word) -> float:
         """How far two words mean the same, from 0 to 1."""

@@ -67,13 +67,12 @@ class Knowledge:
             return LOST
         if typed == 1.0:
             return self._understood(Verdict.SURE, position, typed)
-        meanings = self.meanings.closest(text, also=(position,))
-        if not meanings:
-            return LOST
-        if typed >= TYPED_LIKE:
-            as_typed = next(meaning for meaning in meanings if meaning.position == position)
-            if not as_typed.new_words:
-                return self._understood(Verdict.SURE, position, typed)
+        as_typed = self.meanings.compare(text, position)
+        if as_typed is None:
+            return LOST  # only function words, and not as Diego knows them
+        if typed >= TYPED_LIKE and self.meanings.typed_as(as_typed):
+            return self._understood(Verdict.SURE, position, typed)
+        meanings = self.meanings.closest(text)
         best = meanings[0]
         if best.score >= SURE:
             return self._understood(Verdict.SURE, best.position, best.score)
