@@ -9,7 +9,8 @@ In this process, pinned to one core, over the whole English corpus and diego.yml
 - CPU per reply (`time.process_time()`), p50 and p99, over the whole semantic eval.
 
 Today's matcher is `Knowledge` (diego/understanding.py), measured inside Diego's full
-reply (ChatterBot, history and all) and alone. The one before it is `PromptIndex` with
+reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2 in
+numpy) alone. The one before it is `PromptIndex` with
 its similarity threshold of 0.6 (what Diego shipped until this benchmark was written),
 measured alone: compare the two "alone" rows. Stock ChatterBot 1.2.15 (BestMatch, with its
 LowercaseTagger and PosLemmaTagger) answers an evenly spread sample of the semantic
@@ -107,6 +108,8 @@ def main(argv=None) -> None:
         understood["Diego now"] = variants_understood(reply_now, variants)
         knowledge = diego.matcher.known
         matcher_cpu = [cpu_of(knowledge.understand, case["text"]) for case in cases]
+        encoder = knowledge.meanings.encoder
+        encoder_cpu = [cpu_of(encoder.encode, case["text"]) for case in cases]
         diego.close()
 
         index = matcher_before()
@@ -136,6 +139,7 @@ def main(argv=None) -> None:
     print(f"\n{'':<30}{'CPU/reply p50':>14}{'p99':>10}{'typing variants':>18}")
     timings = {name: cpu for name, (_, cpu) in results.items()}
     timings["Diego now, matcher alone"] = matcher_cpu
+    timings["  of which sentence encoder"] = encoder_cpu
     timings["matcher before, alone"] = before_cpu
     for name, cpu in timings.items():
         cpu = sorted(cpu)

@@ -244,8 +244,14 @@ def weight_class(word: str) -> float:
 
 
 OPPOSITE_PAIRS = _opposites()
+NEGATIONS = frozenset("not no never nothing nobody none neither nor".split())
 
 
 def opposite(first_key: str, second_key: str) -> bool:
     """True if two canonical words mean the opposite of each other."""
     return (first_key, second_key) in OPPOSITE_PAIRS
+
+
+def negated(normalized: str) -> bool:
+    """True if `normalized` says no, not or never ("doesn't" is "does not" by then)."""
+    return not NEGATIONS.isdisjoint(normalized.split())

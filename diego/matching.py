@@ -13,6 +13,7 @@ from . import DEFAULT_FALLBACK_REPLY
 from .limits import STATEMENT_MAX_LENGTH
 from .matcher import normalize, without_fillers
 from .understanding import Knowledge, Verdict
+from .vector_cache import VectorCache
 
 CLARIFYING = 'Did you mean "{prompt}"?'
 _CLARIFYING = re.compile(r'Did you mean "(?P<prompt>.*)"\?', re.DOTALL)
@@ -90,7 +91,7 @@ class BestMeaning(LogicAdapter):
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
-        self.known = Knowledge()
+        self.known = Knowledge(encode_prompts=VectorCache(chatbot.storage.engine).encode_all)
         self._statement = chatbot.storage.get_model("statement")
         self._last_seen_id = 0
 
@@ -108,6 +109,7 @@ class BestMeaning(LogicAdapter):
                 if in_response_to and not persona.startswith("bot:"):
                     self.known.add(in_response_to, text)
                 self._last_seen_id = id_
+        self.known.encode_pending()
 
     def process(self, statement: Statement, additional_response_selection_parameters=None):
         self.catch_up()

@@ -1,16 +1,18 @@
 """Find the known prompt that means what someone said, or admit there is none.
 
-Two stages, both plain Python over numpy: static sentence embeddings find the prompts
-closest in meaning, then each is checked word by word. Every telling word of what was
-said must be found in the prompt (the same word, a typo of it, a synonym, or a word of
-close meaning) and the prompt's telling words in what was said, each weighted by how
-rare it is among the prompts: "How many hearts does an octopus have?" shares most of
-its words with "How many legs does a spider have?", but not the ones that tell.
+Two stages, both plain Python over numpy. A sentence encoder (all-MiniLM-L6-v2) finds
+the prompt closest in meaning, however it is worded; then it is checked word by word,
+for what sentence embeddings cannot see: a look-alike. Every telling word of what was
+said is looked for in the prompt (the same word, a typo of it, a synonym, or a word of
+close meaning) and the prompt's in what was said, each weighted by how rare it is among
+the prompts: "How many hearts does an octopus have?" shares most of its words with
+"How many legs does a spider have?", but not the ones that tell.
 """
 
 import dataclasses
 import math
 import re
+import typing
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -18,18 +20,14 @@ from rapidfuzz.distance import OSA
 
 from . import lexicon
 from .matcher import normalize
-from .word_vectors import DIMENSIONS, WordVectors
+from .sentence_encoder import DIMENSIONS, SentenceEncoder
+from .word_vectors import WordVectors
 
-CANDIDATES = 12  # prompts checked word by word: the closest by embedding, and by rare words
 TYPO_MATCH = 75  # rapidfuzz ratio from which two words are one, mistyped
 # Word vectors from this similarity count as partly the same word, fully from FULL_MEANING.
 # WordLlama's put synonyms at 0.4-0.85 and words of one kind ("tennis", "baseball") below 0.2.
 CLOSE_MEANING = 0.4
 FULL_MEANING = 0.75
-SAID_SHARE = 0.65  # in the score, what was said must be explained more than the prompt
-# A word said and a word of the prompt both left unexplained is one put for the other:
-# "smallest" for "largest", the telling sign of a look-alike.
-SWAP_PENALTY = 2.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,18 +42,26 @@ class Meaning:
     """How close a known prompt is to what was said."""
 
     position: int
-    score: float  # 0 to 1: how much of both sides' telling words the other explains
-    said_covered: float
-    prompt_covered: float
-    swapped: float  # the weighted share of words said put for words of the prompt
-    unexplained: tuple[Word, ...]  # the words said that the prompt does not explain
+    similarity: float | None  # of the two sentences' embeddings, -1 to 1, if measured
+    prompt_covered: float  # the weighted share of the prompt's words that were said
+    # A word said and a word of the prompt both left unexplained is one put for the
+    # other: "smallest" for "largest", the telling sign of a look-alike.
+    swapped: float  # the weighted share of such words
+    # One says the opposite of the other: "first" for "last", or "not" on one side only.
+    contradicts: bool
+
+    @property
+    def looks_alike(self) -> float:
+        """How much this looks like a look-alike: telling words of the prompt that were
+        said, weighted by how much of the prompt is there besides: "smallest" for
+        "largest" in an otherwise identical question."""
+        return self.swapped * self.prompt_covered
 
 
 def words_of(text: str) -> list[Word]:
     """The words of `text` that can carry meaning, in order."""
-    normalized = lexicon.rephrase(normalize(text))
     words = []
-    for surface in re.findall(r"[a-z0-9]+", normalized):
+    for surface in re.findall(r"[a-z0-9]+", lexicon.rephrase(normalize(text))):
         kind = lexicon.weight_class(surface)
         if kind:
             words.append(Word(surface, lexicon.canonical(surface), kind))
@@ -65,15 +71,25 @@ def words_of(text: str) -> list[Word]:
 class MeaningIndex:
     """Known prompts, searched by meaning."""
 
-    def __init__(self, vectors: WordVectors | None = None):
+    def __init__(
+        self,
+        vectors: WordVectors | None = None,
+        encoder: SentenceEncoder | None = None,
+        encode_prompts: typing.Callable[[list[str]], np.ndarray] | None = None,
+    ):
+        """`encode_prompts` encodes prompts in batches, as `encoder` does (by default
+        with it); a `VectorCache` keeps them for the next process."""
         self.vectors = vectors or WordVectors()
+        self.encoder = encoder or SentenceEncoder()
+        self._encode_prompts = encode_prompts or self.encoder.encode_all
         self._words: list[list[Word]] = []
-        self._spellings: list[set[str]] = []  # every word, as typed and rephrased
+        # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
+        self._spellings: list[set[str]] = []
+        self._negated: list[bool] = []
         self._vocabulary: set[str] = set()  # every word of every prompt
         self._document_frequency: dict[str, int] = {}
-        self._postings: dict[str, list[int]] = {}
         self._matrix = np.zeros((0, DIMENSIONS), np.float32)
-        self._pending: list[np.ndarray] = []
+        self._pending: list[str] = []  # prompts not yet encoded: in one batch, when asked
         self._similar: dict[tuple[str, str], float] = {}
 
     def __len__(self) -> int:
@@ -84,13 +100,20 @@ class MeaningIndex:
         words = words_of(text)
         for key in {word.key for word in words}:
             self._document_frequency[key] = self._document_frequency.get(key, 0) + 1
-            self._postings.setdefault(key, []).append(len(self._words))
         self._words.append(words)
         typed = normalize(text)
-        self._spellings.append({*typed.split(), *lexicon.rephrase(typed).split()})
+        spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
+        self._spellings.append({*spelled, *typed.split(), *lexicon.rephrase(typed).split()})
+        self._negated.append(lexicon.negated(typed))
         self._vocabulary.update(self._spellings[-1])
-        self._pending.append(self._embed(words))
+        self._pending.append(text)
         return len(self._words) - 1
+
+    def encode_pending(self) -> None:
+        """Encode the prompts added since the last search, in one batch."""
+        if self._pending:
+            self._matrix = np.vstack([self._matrix, self._encode_prompts(self._pending)])
+            self._pending = []
 
     def weight(self, word: Word) -> float:
         """How telling `word` is: rarer among prompts, more telling; unknown, most."""
@@ -98,56 +121,61 @@ class MeaningIndex:
         return word.kind * math.log((len(self._words) + 1) / (frequency + 1)) + word.kind
 
     def compare(self, text: str, position: int) -> Meaning | None:
-        """How close the prompt at `position` is to `text` in meaning; None if `text`
-        has no word that means anything by itself."""
+        """How close the prompt at `position` is to `text`, word by word (the sentences'
+        similarity is not measured); None if `text` has no word that means anything by
+        itself."""
         said = words_of(text)
-        return self._compare(said, position) if said else None
+        return self._compare(text, said, position, None) if said else None
 
-    def closest(self, text: str, count: int = CANDIDATES) -> list[Meaning]:
-        """The known prompts closest in meaning to `text`, best first."""
+    def nearest(self, text: str) -> Meaning | None:
+        """The known prompt closest in meaning to `text`, checked word by word; None
+        if nothing is known."""
+        if not self._words:
+            return None
         said = words_of(text)
-        if not said or not self._words:
-            return []
-        if self._pending:
-            self._matrix = np.vstack([self._matrix, *self._pending])
-            self._pending = []
-        similarities = self._matrix @ self._embed(said)
-        count = min(count, len(similarities))
-        nearest = np.argpartition(-similarities, count - 1)[:count].tolist()
-        candidates = dict.fromkeys([*nearest, *self._sharing_rare_words(said, count)])
-        meanings = [self._compare(said, position) for position in candidates]
-        return sorted(meanings, key=lambda meaning: -meaning.score)
+        self.encode_pending()
+        similarities = self._matrix @ self.encoder.encode(text)
+        position = int(similarities.argmax())
+        return self._compare(text, said, position, float(similarities[position]))
 
-    def _sharing_rare_words(self, said: list[Word], count: int) -> list[int]:
-        """The prompts that share the most telling of the words said."""
-        shared: dict[int, float] = {}
-        for word in said:
-            weight = self.weight(word)
-            for position in self._postings.get(word.key, ()):
-                shared[position] = shared.get(position, 0.0) + weight
-        return sorted(shared, key=shared.__getitem__, reverse=True)[:count]
-
-    def _compare(self, said: list[Word], position: int) -> Meaning:
+    def _compare(
+        self, text: str, said: list[Word], position: int, similarity: float | None
+    ) -> Meaning:
         prompt = self._words[position]
-        said_covered, said_missing, unexplained = self._covered(said, prompt)
-        prompt_covered, prompt_missing, _ = self._covered(prompt, said)
+        _, said_missing, unexplained = self._covered(said, prompt)
+        prompt_covered, prompt_missing, left_out = self._covered(prompt, said)
+        contradicts = self._says_otherwise(normalize(text), position) or any(
+            lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
+        )
         swapped = min(said_missing, prompt_missing)
-        score = said_covered**SAID_SHARE * prompt_covered ** (1 - SAID_SHARE)
-        score *= max(0.0, 1 - swapped) ** SWAP_PENALTY
-        return Meaning(position, score, said_covered, prompt_covered, swapped, unexplained)
+        return Meaning(position, similarity, prompt_covered, swapped, contradicts)
 
-    def typed_as(self, meaning: Meaning) -> bool:
-        """True if what was said is the prompt of `meaning` as typed: each word it does
-        not explain is spelled in the prompt, or is a typo of one of its words."""
-        spellings = self._spellings[meaning.position]
+    def _says_otherwise(self, typed: str, position: int) -> bool:
+        """True if one of `typed` and the prompt says no, not or never and the other
+        does not ("nto" for "not" being a typo, not a yes)."""
+        if lexicon.negated(typed) == self._negated[position]:
+            return False
+        negations = [
+            each for each in self._spellings[position] if lexicon.negated(normalize(each))
+        ]
+        return not any(_mistyped(word, each) for word in typed.split() for each in negations)
+
+    def typed_as(self, text: str, position: int) -> bool:
+        """True if `text` is the prompt at `position` as typed: each of its words is
+        one of the prompt's (spelled alike, the same stem or synonym, or alike letter
+        for letter), or a typo of one."""
+        spellings = self._spellings[position]
+        keys = {word.key for word in self._words[position]}
         return all(
             word.surface in spellings
+            or word.key in keys
+            or any(_alike(word.surface, each) for each in spellings)
             # A word Diego knows is meant as typed: "age" is not a typo of "are".
             or (
                 word.surface not in self._vocabulary
                 and any(_mistyped(word.surface, each) for each in spellings)
             )
-            for word in meaning.unexplained
+            for word in words_of(text)
         )
 
     def _covered(
@@ -180,10 +208,7 @@ class MeaningIndex:
         if found is None:
             if lexicon.opposite(first.key, second.key) or _has_digit(pair):
                 found = 0.0  # "largest" is not "smallest", nor "37th" "38th"
-            elif (
-                max(len(first.surface), len(second.surface)) >= 3
-                and fuzz.ratio(first.surface, second.surface) >= TYPO_MATCH
-            ):
+            elif _alike(first.surface, second.surface):
                 found = 0.9
             else:
                 similarity = self.vectors.similarity(first.surface, second.surface)
@@ -198,12 +223,15 @@ class MeaningIndex:
                 self._similar[pair] = found
         return found
 
-    def _embed(self, words: list[Word]) -> np.ndarray:
-        vector = np.zeros(DIMENSIONS, np.float32)
-        for word in words:
-            vector += word.kind * self.vectors[word.surface]
-        norm = np.linalg.norm(vector)
-        return vector / norm if norm else vector
+
+def _alike(first: str, second: str) -> bool:
+    """True if two words are spelled nearly alike ("color" and "colour"); never two
+    numbers ("37th" and "38th")."""
+    return (
+        max(len(first), len(second)) >= 3
+        and not _has_digit((first, second))
+        and fuzz.ratio(first, second) >= TYPO_MATCH
+    )
 
 
 def _mistyped(typed: str, meant: str) -> bool:

@@ -155,6 +155,7 @@ def train(
         return added
     for corpus in tqdm(to_learn, desc="Training Diego", unit="file", disable=not progress):
         added += _learn(diego, corpus)
+    diego.catch_up()  # encodes and keeps the new prompts' sentence vectors, once for all
     return added
 
 

@@ -7,14 +7,24 @@ shorthands, fillers), `MeaningIndex` for what they mean in their own words.
 
 import dataclasses
 import enum
+import typing
+
+import numpy as np
 
 from .matcher import PromptIndex
 from .meaning import MeaningIndex
+from .sentence_encoder import SentenceEncoder
 from .word_vectors import WordVectors
 
-# Thresholds on the meaning score, tuned on the "tune" half of bench/semantic/.
-SURE = 0.85
-UNSURE = 0.65
+# Tuned on the "tune" half of bench/semantic/. Confidence is the similarity of the
+# sentences' embeddings, less a share of what the prompt says that was not said ("I use
+# Python quite a bit myself" is not what "tell me about python" asks); a look-alike is
+# never answered, however similar.
+LEFT_OUT = 0.15
+SURE = 0.65
+UNSURE = 0.6
+LOOKS_ALIKE = 0.15
+UNSURE_LOOKS_ALIKE = 0.1
 # As typed, this close is a typo of a known prompt if every word said is one of its words
 # or a typo of one: a different number or name is not ("37th" and "38th" are 98 % alike).
 TYPED_LIKE = 0.6
@@ -40,9 +50,14 @@ LOST = Understanding(Verdict.LOST)
 class Knowledge:
     """The prompts Diego knows replies to, understood as typed and as meant."""
 
-    def __init__(self, vectors: WordVectors | None = None):
+    def __init__(
+        self,
+        vectors: WordVectors | None = None,
+        encoder: SentenceEncoder | None = None,
+        encode_prompts: typing.Callable[[list[str]], np.ndarray] | None = None,
+    ):
         self.typed = PromptIndex()
-        self.meanings = MeaningIndex(vectors)
+        self.meanings = MeaningIndex(vectors, encoder, encode_prompts)
         self._prompts: list[str] = []
 
     def __len__(self) -> int:
@@ -54,6 +69,11 @@ class Knowledge:
         if position == len(self._prompts):  # a new prompt
             self._prompts.append(prompt)
             self.meanings.add(prompt)
+
+    def encode_pending(self) -> None:
+        """Encode the prompts added since the last question now (in one batch), not
+        when the next one is asked."""
+        self.meanings.encode_pending()
 
     def replies_to(self, prompt: str) -> tuple[str, ...]:
         """The replies known to `prompt` (as typed), if any."""
@@ -68,16 +88,21 @@ class Knowledge:
         if typed == 1.0:
             return self._understood(Verdict.SURE, position, typed)
         as_typed = self.meanings.compare(text, position)
-        if as_typed is None:
-            return LOST  # only function words, and not as Diego knows them
-        if typed >= TYPED_LIKE and self.meanings.typed_as(as_typed):
+        if (
+            typed >= TYPED_LIKE
+            and as_typed is not None
+            and not as_typed.contradicts
+            and self.meanings.typed_as(text, position)
+        ):
             return self._understood(Verdict.SURE, position, typed)
-        meanings = self.meanings.closest(text)
-        best = meanings[0]
-        if best.score >= SURE:
-            return self._understood(Verdict.SURE, best.position, best.score)
-        if best.score >= UNSURE:
-            return self._understood(Verdict.UNSURE, best.position, best.score)
+        meant = self.meanings.nearest(text)
+        if meant.contradicts:
+            return LOST
+        confidence = meant.similarity - LEFT_OUT * (1 - meant.prompt_covered)
+        if confidence >= SURE and meant.looks_alike < LOOKS_ALIKE:
+            return self._understood(Verdict.SURE, meant.position, confidence)
+        if confidence >= UNSURE and meant.looks_alike < UNSURE_LOOKS_ALIKE:
+            return self._understood(Verdict.UNSURE, meant.position, confidence)
         return LOST
 
     def _understood(self, verdict: Verdict, position: int, confidence: float) -> Understanding:

@@ -212,6 +212,6 @@ def test_desktop_screenshot(page_server, open_page, tmp_path):
 
 def test_diego_asks_when_unsure_and_a_yes_gets_the_answer(page_server, open_page):
     page = open_page(page_server)
-    assert say(page, "What kind of mood are you in?") == 'Did you mean "What is your mood"?'
-    assert say(page, "yes") in corpus_replies()["What is your mood"]
+    assert say(page, "What should I call you?") == 'Did you mean "What are you called?"?'
+    assert say(page, "yes") in corpus_replies()["What are you called?"]
     assert not page.errors

@@ -14,7 +14,7 @@ CORPUS = """conversations:
 - - yes
   - You sound sure.
 """
-UNSURE = "which planet is the largest"
+UNSURE = "is there a big planet"
 QUESTION = 'Did you mean "What is the largest planet in our solar system?"?'
 
 

@@ -98,6 +98,6 @@ def test_meaning_on_a_slice_of_the_semantic_eval(diego):
     )
     # Loosely, below what the benchmark measures on the whole eval, so as not to be flaky.
     assert share["unknown"].get("fallback", 0) >= 0.95, share
-    assert share["lookalike"].get("fallback", 0) + share["lookalike"].get("right", 0) >= 0.7
-    assert share["reworded"].get("right", 0) + share["reworded"].get("clarified", 0) >= 0.2
-    assert wrong <= 0.08, share
+    assert share["lookalike"].get("fallback", 0) + share["lookalike"].get("right", 0) >= 0.8
+    assert share["reworded"].get("right", 0) >= 0.3, share
+    assert wrong <= 0.06, share
