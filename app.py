@@ -124,6 +124,7 @@ def main(argv=None) -> None:
 
 def serve(asgi_app, config: Settings) -> None:
     """Serve `asgi_app` with uvicorn, as production does."""
+    from diego.connections import ConnectionLimits
     from diego.server import serve
 
     serve(
@@ -134,6 +135,12 @@ def serve(asgi_app, config: Settings) -> None:
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
         trusted_proxies=config.trusted_proxies,
+        limits=ConnectionLimits(
+            handshake_timeout=config.handshake_timeout,
+            max_pending=config.max_pending_connections,
+            max_unsent=config.max_unsent_bytes,
+        ),
+        shutdown_timeout=config.shutdown_timeout,
     )
 
 

@@ -41,6 +41,10 @@ class Settings:
     trusted_proxies: str = ""  # whose X-Forwarded-For / -Proto to believe
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    handshake_timeout: float = 10.0  # to send a whole request, or WebSocket handshake
+    max_pending_connections: int = 1000  # connections yet to send their first request
+    max_unsent_bytes: int = 1024 * 1024  # queued for a client that does not read them
+    shutdown_timeout: float = 10.0  # how long stopping waits for clients
 
     @property
     def production(self) -> bool:
@@ -86,6 +90,22 @@ class Settings:
                 environ, "PING_INTERVAL", default.ping_interval, low=0.1, high=3600
             ),
             ping_timeout=_number(environ, "PING_TIMEOUT", default.ping_timeout, low=0.1, high=3600),
+            handshake_timeout=_number(
+                environ, "HANDSHAKE_TIMEOUT", default.handshake_timeout, low=0.1, high=3600
+            ),
+            max_pending_connections=_integer(
+                environ,
+                "MAX_PENDING_CONNECTIONS",
+                default.max_pending_connections,
+                low=1,
+                high=10**6,
+            ),
+            max_unsent_bytes=_integer(
+                environ, "MAX_UNSENT_BYTES", default.max_unsent_bytes, low=1024, high=2**30
+            ),
+            shutdown_timeout=_number(
+                environ, "SHUTDOWN_TIMEOUT", default.shutdown_timeout, low=0.1, high=3600
+            ),
         )
 
 

@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import threading
 import time
@@ -114,16 +115,22 @@ class BotPool:
             else:
                 request[3].set_exception(WorkerDied("Diego's worker processes are gone"))
 
-    def close(self) -> None:
+    def close(self, timeout: float = 3.0) -> None:
+        """Ask the workers to stop; kill those still there after `timeout` seconds (a
+        stopped or stuck worker never reads the request)."""
         for worker in self._workers:
             if self._loop is not None and worker.alive and not self._loop.is_closed():
                 self._loop.remove_reader(worker.pipe.fileno())
-            try:
-                worker.pipe.send(None)
-            except OSError:
-                pass
+            # A worker that does not read its pipe would block this send forever.
+            _, writable, _ = select.select([], [worker.pipe.fileno()], [], 0)
+            if writable:
+                try:
+                    worker.pipe.send(None)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + timeout
         for worker in self._workers:
-            worker.process.join(timeout=5)
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()

@@ -7,13 +7,24 @@ import signal
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from .connections import ConnectionLimits, OncePerInterval, protocols, raise_open_files_limit
+
 logger = logging.getLogger("diego")
+# Files the server keeps open besides connections: its database, logs, workers' pipes.
+RESERVED_FILES = 100
 
 
 class _Server(uvicorn.Server):
+    open_files = 0
+
     async def startup(self, sockets=None) -> None:
         await super().startup(sockets)
         if self.started:
+            logger.info(
+                "Open-files limit %d: room for about %d connections",
+                self.open_files,
+                max(0, self.open_files - RESERVED_FILES),
+            )
             host, port = self.servers[0].sockets[0].getsockname()[:2]
             logger.info(
                 "Diego is ready: chat at ws://%s:%d/conversation, count at http://%s:%d/client-count",
@@ -36,12 +47,38 @@ class ClientFaultsOnOneLine(logging.Filter):
         return True
 
 
+class AcceptErrorsOncePerInterval(logging.Filter):
+    """Out of file descriptors, asyncio logs a traceback at every accept it retries:
+    tens of thousands a second. One line per interval says it, with how many."""
+
+    def __init__(self):
+        super().__init__()
+        self.report = OncePerInterval()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith("socket.accept() out of system resource"):
+            return True
+        count = self.report()
+        if count:
+            record.msg, record.args = (
+                "Out of file descriptors: %d connection(s) could not be accepted "
+                "(raise the open-files limit, or lower MAX_CLIENTS)",
+                (count,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return bool(count)
+
+
 def log_config() -> dict:
     """uvicorn's logging configuration, with Diego's own logger beside it."""
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["diego"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    config["filters"] = {"client_faults": {"()": ClientFaultsOnOneLine}}
-    config["handlers"]["default"]["filters"] = ["client_faults"]
+    config["loggers"]["asyncio"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["filters"] = {
+        "client_faults": {"()": ClientFaultsOnOneLine},
+        "accept_errors": {"()": AcceptErrorsOncePerInterval},
+    }
+    config["handlers"]["default"]["filters"] = ["client_faults", "accept_errors"]
     return config
 
 
@@ -54,13 +91,18 @@ def serve(
     ping_interval: float = 20.0,
     ping_timeout: float = 20.0,
     trusted_proxies: str = "",
+    limits: ConnectionLimits | None = None,
+    shutdown_timeout: float = 10.0,
 ) -> None:
     """Run `app` until interrupted. Port 0 picks a free port (the ready line names it).
 
     A client that does not answer a ping within `ping_timeout` is dropped. The client
     address and scheme are taken from X-Forwarded-For and -Proto only when the request
-    comes from one of `trusted_proxies` (comma-separated addresses).
+    comes from one of `trusted_proxies` (comma-separated addresses). Stopping waits for
+    clients at most `shutdown_timeout` seconds.
     """
+    limits = limits or ConnectionLimits()
+    http, websocket = protocols(limits)
     config = uvicorn.Config(
         app,
         host=host,
@@ -75,12 +117,17 @@ def serve(
         ws_per_message_deflate=False,
         log_config=log_config(),
         lifespan="on",
+        http=http,
+        ws=websocket,
+        timeout_graceful_shutdown=shutdown_timeout,
     )
     # Once shut down gracefully, uvicorn raises again the signal that stopped it;
     # with these handlers that ends the process with status 0 instead of a traceback.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, _exit_cleanly)
-    _Server(config).run()
+    server = _Server(config)
+    server.open_files = raise_open_files_limit()
+    server.run()
 
 
 def _exit_cleanly(signum, frame):
