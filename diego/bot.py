@@ -72,10 +72,15 @@ class Diego:
         """Return Diego's answer to `text` within the given conversation, and keep both."""
         try:
             reply = self.chatbot.get_response(text, conversation=conversation).text
-        except SQLAlchemyError:
-            # Connections may hold on to a database that went away: reconnect next time,
-            # so that Diego recovers by himself when it is back.
-            self.chatbot.storage.engine.dispose()
+        except Exception as exc:
+            # A failed statement leaves ChatterBot's session waiting for a rollback, and
+            # every later reply of this process would fail on it: start a new one. (Not
+            # only SQLAlchemy's errors: psycopg2 refuses a NUL with a ValueError.)
+            self.chatbot.storage.Session.remove()
+            if isinstance(exc, SQLAlchemyError):
+                # Connections may hold on to a database that went away: reconnect next
+                # time, so that Diego recovers by himself when it is back.
+                self.chatbot.storage.engine.dispose()
             raise
         try:
             self.history.record(conversation, said=text, replied=reply)

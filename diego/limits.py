@@ -24,14 +24,22 @@ class MessageTooLong(ValueError):
 def check_message(text: str, max_length: int) -> str:
     """Return the message stripped of surrounding blanks.
 
-    Raises `EmptyMessage` or `MessageTooLong`, whose text is a polite reply for the client.
+    Raises `EmptyMessage`, `MessageTooLong` or `UnreadableCharacter` (text PostgreSQL
+    cannot store), whose text is a polite reply for the client.
     """
     text = text.strip()
     if not text:
         raise EmptyMessage()
     if len(text) > max_length:
         raise MessageTooLong(max_length)
+    if "\0" in text:
+        raise UnreadableCharacter()
     return text
+
+
+class UnreadableCharacter(ValueError):
+    def __init__(self):
+        super().__init__("I can't read the NUL character (\\0): please send your message without it.")
 
 
 class TokenBucket:

@@ -194,3 +194,35 @@ def test_redis_going_away_and_back_the_server_chats_on_and_the_count_recovers(
     assert during_answer in corpus_replies()["Hello"]
     assert server.log.count("Redis is unreachable") == 1
     assert "Redis is back" in server.log
+
+
+def test_a_nul_byte_gets_a_polite_reply_and_breaks_no_one_elses_replies(postgres_url, redis_url):
+    with instance(postgres_url, redis_url, "--learn", BOT_WORKERS="1") as server:
+
+        async def scenario():
+            async with websockets.connect(server.ws_url) as attacker:
+                async with websockets.connect(server.ws_url) as victim:
+                    said, heard = [], []
+                    for _ in range(5):
+                        said.append(await say(attacker, "Hello\x00, anyone?"))
+                        heard.append(await say(victim, "Hello"))
+                    return said, heard
+
+        said, heard = asyncio.run(scenario())
+    assert all("NUL character" in reply for reply in said)
+    assert all(reply in corpus_replies()["Hello"] for reply in heard), heard
+    assert "Traceback" not in server.log
+
+
+def test_a_failed_statement_does_not_fail_the_next_reply(postgres_url):
+    from diego.bot import Diego
+    from diego.training import train
+
+    diego = Diego(postgres_url, learn_from_users=True)
+    try:
+        train(diego, ["chatterbot.corpus.english.greetings"])
+        with pytest.raises(Exception):
+            diego.reply("Hello\x00", "attacker")  # PostgreSQL refuses NUL in text
+        assert diego.reply("Hello", "victim") in corpus_replies()["Hello"]
+    finally:
+        diego.close()
