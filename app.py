@@ -9,7 +9,7 @@ from bocadillo import App, Templates, configure
 
 from diego.conversation import TRY_AGAIN_LATER, converse, forbid, refuse
 from diego.headers import HeaderSizeLimit, SecurityHeaders
-from diego.limits import Full, TokenBucket
+from diego.limits import Buckets, Full, TokenBucket
 from diego.sessions import SESSION_MAX_AGE, SessionGuard, conversation_of, development_secret_key
 from settings import Settings, SettingsError
 
@@ -71,7 +71,7 @@ async def conversation(ws, diego, save_client, config, admission):
                 ws.send_event,
                 lambda text: diego.reply(text, conversation=conversation_id),
                 max_message_length=config.max_message_length,
-                bucket=TokenBucket(config.rate_limit, config.rate_burst),
+                bucket=Buckets(TokenBucket(config.rate_limit, config.rate_burst), seat.bucket),
             )
 
 

@@ -84,6 +84,8 @@ def admission(config: Settings):
         max_clients=config.max_clients,
         max_clients_per_ip=config.max_clients_per_ip,
         allowed_origins=config.allowed_origins,
+        rate_per_ip=config.rate_limit_per_ip,
+        burst_per_ip=config.rate_burst_per_ip,
     )
 
 

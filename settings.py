@@ -35,6 +35,8 @@ class Settings:
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
     rate_limit: float = 2.0  # messages a second, sustained, per connection
     rate_burst: int = 10
+    rate_limit_per_ip: float = 10.0  # messages a second, sustained, per address
+    rate_burst_per_ip: int = 30
     max_clients: int = 5000  # WebSocket clients of this process
     max_clients_per_ip: int = 50
     allowed_origins: tuple[str, ...] = ()  # empty: the server's own origin and localhost
@@ -80,6 +82,12 @@ class Settings:
             fallback_reply=_fallback_reply(environ, default.fallback_reply),
             rate_limit=_number(environ, "RATE_LIMIT", default.rate_limit, low=0.01, high=1e6),
             rate_burst=_integer(environ, "RATE_BURST", default.rate_burst, low=1, high=10**6),
+            rate_limit_per_ip=_number(
+                environ, "RATE_LIMIT_PER_IP", default.rate_limit_per_ip, low=0.01, high=1e6
+            ),
+            rate_burst_per_ip=_integer(
+                environ, "RATE_BURST_PER_IP", default.rate_burst_per_ip, low=1, high=10**6
+            ),
             max_clients=_integer(environ, "MAX_CLIENTS", default.max_clients, low=1, high=10**6),
             max_clients_per_ip=_integer(
                 environ, "MAX_CLIENTS_PER_IP", default.max_clients_per_ip, low=1, high=10**6

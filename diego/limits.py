@@ -52,12 +52,34 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Spend a token if there is one; False means: too fast."""
+        if not self.has_token():
+            return False
+        self.tokens -= 1
+        return True
+
+    def has_token(self) -> bool:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens < 1:
+        return self.tokens >= 1
+
+    @property
+    def full(self) -> bool:
+        self.has_token()
+        return self.tokens >= self.burst
+
+
+class Buckets:
+    """Several limits at once: a message spends a token of each, or of none."""
+
+    def __init__(self, *buckets: TokenBucket):
+        self.buckets = buckets
+
+    def take(self) -> bool:
+        if not all(bucket.has_token() for bucket in self.buckets):
             return False
-        self.tokens -= 1
+        for bucket in self.buckets:
+            bucket.tokens -= 1
         return True
 
 
@@ -73,12 +95,24 @@ class Admission:
     allowed. A client that sends no Origin (not a browser page: the REPL) is allowed.
     """
 
-    def __init__(self, *, max_clients: int, max_clients_per_ip: int, allowed_origins=()):
+    def __init__(
+        self,
+        *,
+        max_clients: int,
+        max_clients_per_ip: int,
+        allowed_origins=(),
+        rate_per_ip: float = 10.0,
+        burst_per_ip: int = 30,
+    ):
         self.max_clients = max_clients
         self.max_clients_per_ip = max_clients_per_ip
         self.allowed_origins = frozenset(origin.rstrip("/").lower() for origin in allowed_origins)
+        self.rate_per_ip, self.burst_per_ip = rate_per_ip, burst_per_ip
         self.seated = 0
         self.by_ip: collections.Counter[str] = collections.Counter()
+        # Kept after an address's last client leaves, until refilled: reconnecting must
+        # not give an address a new burst.
+        self.buckets: dict[str, TokenBucket] = {}
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         if origin is None:
@@ -103,7 +137,15 @@ class Admission:
             raise Full("Too many conversations from your address: close one and try again.")
         self.seated += 1
         self.by_ip[ip] += 1
-        return Seat(self, ip)
+        if len(self.buckets) > 2 * len(self.by_ip) + 1000:
+            self.buckets = {
+                each: bucket
+                for each, bucket in self.buckets.items()
+                if each in self.by_ip or not bucket.full
+            }
+        if ip not in self.buckets:
+            self.buckets[ip] = TokenBucket(self.rate_per_ip, self.burst_per_ip)
+        return Seat(self, ip, self.buckets[ip])
 
     def _release(self, ip: str) -> None:
         self.seated -= 1
@@ -113,8 +155,10 @@ class Admission:
 
 
 class Seat:
-    def __init__(self, admission: Admission, ip: str):
-        self.admission, self.ip = admission, ip
+    """A client's place: given back when it leaves. `bucket` is its address's rate."""
+
+    def __init__(self, admission: Admission, ip: str, bucket: TokenBucket):
+        self.admission, self.ip, self.bucket = admission, ip, bucket
 
     def __enter__(self) -> "Seat":
         return self

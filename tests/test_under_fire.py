@@ -383,3 +383,34 @@ def test_strange_text_gets_an_answer_and_stays_out_of_the_log(server, text):
     assert isinstance(reply, str) and reply
     assert text not in server.log and "\x1b" not in server.log
     assert "Traceback" not in server.log
+
+
+def test_many_connections_from_one_address_share_its_rate(trained_database):
+    env = {
+        "RATE_LIMIT": "1000",
+        "RATE_BURST": "1000",
+        "RATE_LIMIT_PER_IP": "5",
+        "RATE_BURST_PER_IP": "5",
+    }
+    seconds = 2.0
+
+    async def chatter(url, deadline) -> int:
+        answered = 0
+        try:
+            async with websockets.connect(url) as ws:
+                while time.monotonic() < deadline:
+                    await ws.send("Hello")
+                    answered += await ws.recv() != TOO_FAST
+        except ConnectionClosed:
+            pass
+        return answered
+
+    async def scenario(url):
+        deadline = time.monotonic() + seconds
+        return sum(await asyncio.gather(*(chatter(url, deadline) for _ in range(10))))
+
+    with LiveServer(trained_database, env=env) as server:
+        answered = asyncio.run(scenario(server.ws_url))
+    # The burst, the rate for the time, and a little for the clock.
+    assert answered <= 5 + 5 * seconds + 3, answered
+    assert answered >= 5
