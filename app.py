@@ -1,19 +1,21 @@
 """Diego's web application: the routes, over the providers in providerconf.py."""
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
 
 from bocadillo import App, Templates, configure
 
-from diego.conversation import TRY_AGAIN_LATER, converse, forbid, refuse
+from diego.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
 from diego.headers import HeaderSizeLimit, SecurityHeaders
 from diego.limits import Buckets, Full, TokenBucket
 from diego.sessions import SESSION_MAX_AGE, SessionGuard, conversation_of, development_secret_key
 from settings import Settings, SettingsError
 
 HERE = Path(__file__).resolve().parent
+logger = logging.getLogger("diego")
 # How many earlier messages /history returns.
 HISTORY_LENGTH = 100
 
@@ -78,8 +80,14 @@ async def conversation(ws, diego, save_client, config, admission):
 @app.route("/history")
 async def history(req, res, diego):
     conversation_id = conversation_of(req.session)
-    messages = await diego.recent_messages(conversation_id, HISTORY_LENGTH)
     res.headers["cache-control"] = "no-store"
+    try:
+        messages = await diego.recent_messages(conversation_id, HISTORY_LENGTH)
+    except Exception as exc:
+        logger.error("Could not read a conversation's history: %s", one_line(exc))
+        res.status_code = 503
+        res.json = {"error": "The history cannot be read right now: try again in a moment."}
+        return
     res.json = {"conversation": conversation_id, "messages": messages}
 
 
@@ -97,6 +105,7 @@ async def health(req, res, diego, database):
     res.json = {
         "status": "ok" if ready else "unavailable",
         "workers": diego.alive_workers,
+        "expected_workers": diego.workers,
         "database": "ok" if reachable else "unreachable",
     }
 

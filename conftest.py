@@ -29,7 +29,7 @@ class EchoDiego:
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         return self.conversations[conversation][-limit:]
 
-    alive_workers = 1
+    workers = alive_workers = 1
 
 
 # Same scope as the real provider, so startup never builds the real bot.

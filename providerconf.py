@@ -43,7 +43,7 @@ def diego(config: Settings, clients):
     if added:
         logger.info("Diego learned %d statements.", added)
     bot.catch_up()  # once, here: the workers forked below share the index
-    pool = BotPool(bot, workers=config.bot_workers)
+    pool = BotPool(bot, workers=config.bot_workers, reply_timeout=config.reply_timeout)
     try:
         yield pool
     finally:

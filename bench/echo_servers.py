@@ -15,7 +15,7 @@ from diego.server import serve
 
 
 class EchoDiego:
-    alive_workers = 1
+    workers = alive_workers = 1
 
     async def reply(self, text: str, conversation: str) -> str:
         return text

@@ -36,6 +36,8 @@ RESULTS = Path(__file__).with_name("results")
 RAISED_LIMITS = {
     "RATE_LIMIT": "1000000",
     "RATE_BURST": "1000000",
+    "RATE_LIMIT_PER_IP": "1000000",
+    "RATE_BURST_PER_IP": "1000000",
     "MAX_CLIENTS": "100000",
     "MAX_CLIENTS_PER_IP": "100000",
 }
@@ -106,15 +108,18 @@ def chat_flat_out(database_url: str, clients: int, seconds: float) -> dict:
     """Load the server; also say how many cores its main process and its workers used."""
     with LiveServer(database_url, env=SERVER_ENV) as server:
         main = server.process.pid
-        workers = [
-            int(pid) for pid in Path(f"/proc/{main}/task/{main}/children").read_text().split()
-        ]
+        workers = descendants(main)  # the zygote, and the workers it forked
         before = {pid: cpu_seconds(pid) for pid in [main, *workers]}
         started = time.perf_counter()
         result = load(server.port, "--clients", str(clients), "--seconds", str(seconds))
         elapsed = time.perf_counter() - started
         used = {pid: (cpu_seconds(pid) - cpu) / elapsed for pid, cpu in before.items()}
     return result | {"main_cores": used[main], "worker_cores": sum(used[w] for w in workers)}
+
+
+def descendants(pid: int) -> list[int]:
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [each for child in children for each in (child, *descendants(child))]
 
 
 def echo_rate(app: str, clients: int, seconds: float) -> dict:

@@ -4,26 +4,33 @@ import asyncio
 import collections
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import select
 import signal
 import threading
 import time
+from multiprocessing import reduction
 
 logger = logging.getLogger("diego")
 
 # Requests a worker holds at once: the next one waits in its pipe, so the worker never
 # idles while the event loop hands out work, and no request waits behind more than one.
 DEPTH = 2
+RESPAWN_DELAY = 0.2  # seconds
 
 
 class WorkerDied(RuntimeError):
     """The worker process computing a reply is gone."""
 
 
+class ReplyTimedOut(RuntimeError):
+    """A worker took longer than the pool's time limit: it was stopped and replaced."""
+
+
 class BotPool:
-    """Worker processes forked from this one, each holding a copy of `bot`.
+    """Worker processes, each holding a copy of `bot`, replaced when they die or hang.
 
     `bot` needs `reply(text, conversation) -> str` and
     `recent_messages(conversation, limit) -> list` methods, and may have an
@@ -32,24 +39,31 @@ class BotPool:
     the GIL, processes use them all. Each worker has a pipe that the event loop watches,
     so the server needs no thread and little CPU per request (measured: a tenth of what
     `concurrent.futures.ProcessPoolExecutor` costs, see bench/full_speed.py).
+
+    Workers are forked by a "zygote" process, forked from this one before the server
+    opens any socket: a worker forked later from the server would inherit its clients'
+    sockets and keep them open. A request not answered within `reply_timeout` seconds
+    fails with `ReplyTimedOut`, and its worker, stuck, is killed; a dead worker is
+    replaced at once.
     """
 
-    def __init__(self, bot, workers: int):
-        # Fork rather than spawn: workers start in milliseconds with the bot already
-        # loaded, sharing its memory copy-on-write. All are forked now, before the
-        # server opens sockets they would inherit.
+    def __init__(self, bot, workers: int, reply_timeout: float = 30.0):
         context = multiprocessing.get_context("fork")
-        self._workers = []
-        for _ in range(workers):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_work, args=(bot, theirs, os.getpid()), daemon=True)
-            process.start()
-            theirs.close()
-            self._workers.append(_Worker(process, ours))
+        self._zygote, theirs = context.Pipe()
+        self._zygote_process = context.Process(
+            target=_zygote, args=(bot, theirs, os.getpid()), daemon=True
+        )
+        self._zygote_process.start()
+        theirs.close()
         self.workers = workers
+        self.reply_timeout = reply_timeout
+        self._workers: list[_Worker] = []
         self._waiting = collections.deque()
         self._loop = None
         self._next_id = 0
+        for _ in range(workers):
+            self._zygote.send("spawn")
+            self._take_message()
 
     @property
     def alive_workers(self) -> int:
@@ -70,22 +84,62 @@ class BotPool:
         self._next_id += 1
         request = (self._next_id, method, args, loop.create_future())
         worker = min((w for w in self._workers if w.alive), key=_load, default=None)
-        if worker is None:
+        if worker is None and not self._zygote_process.is_alive():
             raise WorkerDied("Diego's worker processes are gone")
-        if len(worker.pending) < DEPTH:
+        if worker is not None and len(worker.pending) < DEPTH:
             worker.send(request)
         else:
-            self._waiting.append(request)
-        return await request[3]
+            self._waiting.append(request)  # for a free worker, or the next one forked
+        try:
+            return await asyncio.wait_for(request[3], self.reply_timeout)
+        except TimeoutError:
+            self._give_up(request)
+            raise ReplyTimedOut(f"No reply within {self.reply_timeout:g} s") from None
+
+    def _give_up(self, request) -> None:
+        request_id = request[0]
+        if request in self._waiting:
+            self._waiting.remove(request)
+            return
+        for worker in self._workers:
+            if request_id in worker.pending:
+                logger.error(
+                    "Diego's worker %d did not answer within %g s: stopping it",
+                    worker.pid,
+                    self.reply_timeout,
+                )
+                worker.alive = False  # no new request for it
+                worker.kill()  # its pipe closes: it is buried and replaced
 
     def _attach(self, loop) -> None:
         # Once per event loop: the pool may outlive one (tests run several).
         self._loop = loop
         self._waiting.clear()
+        loop.add_reader(self._zygote.fileno(), self._take_message)
         for worker in self._workers:
             worker.pending.clear()
             if worker.alive:
                 loop.add_reader(worker.pipe.fileno(), self._receive, worker)
+
+    def _take_message(self) -> None:
+        """Read what the zygote says: a new worker, or how one ended."""
+        try:
+            message = self._zygote.recv()
+        except (EOFError, OSError):
+            if self._loop is not None:
+                self._loop.remove_reader(self._zygote.fileno())
+            logger.error("Diego's worker factory is gone: dead workers are not replaced")
+            return
+        if message[0] == "spawned":
+            pipe = multiprocessing.connection.Connection(reduction.recv_handle(self._zygote))
+            worker = _Worker(message[1], pipe)
+            self._workers = [w for w in self._workers if w.alive] + [worker]
+            if self._loop is not None:
+                self._loop.add_reader(pipe.fileno(), self._receive, worker)
+                self._feed(worker)
+        else:
+            _, pid, how = message
+            logger.error("Diego's worker %d %s; a new one replaces it", pid, how)
 
     def _receive(self, worker: "_Worker") -> None:
         try:
@@ -93,53 +147,67 @@ class BotPool:
         except (EOFError, OSError):
             self._bury(worker)
             return
-        future = worker.pending.pop(request_id)
-        if not future.done():
+        future = worker.pending.pop(request_id, None)
+        if future is not None and not future.done():
             future.set_result(value) if ok else future.set_exception(value)
+        self._feed(worker)
+
+    def _feed(self, worker: "_Worker") -> None:
         while self._waiting and len(worker.pending) < DEPTH:
             worker.send(self._waiting.popleft())
 
     def _bury(self, worker: "_Worker") -> None:
-        logger.error("A worker process of Diego's died (exit code %s)", worker.process.exitcode)
         worker.alive = False
         self._loop.remove_reader(worker.pipe.fileno())
+        worker.pipe.close()
         for future in worker.pending.values():
             if not future.done():
                 future.set_exception(WorkerDied("The worker computing this reply died"))
         worker.pending.clear()
         alive = [w for w in self._workers if w.alive]
-        while self._waiting:
-            request = self._waiting.popleft()
-            if alive:
-                min(alive, key=_load).send(request)
-            else:
-                request[3].set_exception(WorkerDied("Diego's worker processes are gone"))
+        while alive and self._waiting:
+            min(alive, key=_load).send(self._waiting.popleft())
+        # The requests left wait for the replacement (or time out). A worker that dies
+        # as it starts is not replaced in a busy loop.
+        self._loop.call_later(RESPAWN_DELAY, self._spawn)
+
+    def _spawn(self) -> None:
+        try:
+            self._zygote.send("spawn")
+        except OSError:
+            while self._waiting:
+                self._waiting.popleft()[3].set_exception(WorkerDied("Diego's workers are gone"))
 
     def close(self, timeout: float = 3.0) -> None:
-        """Ask the workers to stop; kill those still there after `timeout` seconds (a
-        stopped or stuck worker never reads the request)."""
+        """Stop the workers and their zygote; kill those still there after `timeout`
+        seconds (a stopped or stuck worker never reads its pipe)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._zygote.fileno())
+            for worker in self._workers:
+                if worker.alive:
+                    self._loop.remove_reader(worker.pipe.fileno())
         for worker in self._workers:
-            if self._loop is not None and worker.alive and not self._loop.is_closed():
-                self._loop.remove_reader(worker.pipe.fileno())
-            # A worker that does not read its pipe would block this send forever.
-            _, writable, _ = select.select([], [worker.pipe.fileno()], [], 0)
-            if writable:
-                try:
-                    worker.pipe.send(None)
-                except OSError:
-                    pass
+            if worker.alive:
+                worker.ask_to_stop()
         deadline = time.monotonic() + timeout
         for worker in self._workers:
-            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.pipe.close()
+            while worker.alive and _exists(worker.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            worker.kill()
+        try:
+            self._zygote.send(None)  # it reaps the workers, then leaves
+        except OSError:
+            pass
+        self._zygote_process.join(timeout=max(0.5, deadline - time.monotonic()))
+        if self._zygote_process.is_alive():
+            self._zygote_process.kill()
+            self._zygote_process.join()
+        self._zygote.close()
 
 
 class _Worker:
-    def __init__(self, process, pipe):
-        self.process, self.pipe = process, pipe
+    def __init__(self, pid: int, pipe):
+        self.pid, self.pipe = pid, pipe
         self.pending: dict[int, asyncio.Future] = {}
         self.alive = True
 
@@ -148,16 +216,90 @@ class _Worker:
         self.pending[request_id] = future
         self.pipe.send((request_id, method, args))
 
+    def ask_to_stop(self) -> None:
+        # A worker that does not read its pipe would block this send forever.
+        _, writable, _ = select.select([], [self.pipe.fileno()], [], 0)
+        if writable:
+            try:
+                self.pipe.send(None)
+            except OSError:
+                pass
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
 
 def _load(worker: _Worker) -> int:
     return len(worker.pending)
 
 
-def _work(bot, pipe, parent_pid: int) -> None:
+def _zygote(bot, control, server_pid: int) -> None:
+    """Fork a worker whenever the server asks; tell it how each one ended."""
+    _ignore_the_servers_signals()
+    threading.Thread(target=_exit_with_parent, args=(server_pid,), daemon=True).start()
+    children: set[int] = set()
+    while True:
+        if control.poll(0.2):
+            try:
+                request = control.recv()
+            except (EOFError, OSError):
+                break
+            if request is None:
+                break
+            ours, theirs = multiprocessing.Pipe()
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                ours.close()
+                try:
+                    _work(bot, theirs, os.getppid())
+                finally:
+                    os._exit(0)
+            theirs.close()
+            children.add(pid)
+            control.send(("spawned", pid))
+            reduction.send_handle(control, ours.fileno(), server_pid)
+            ours.close()
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            children.discard(pid)
+            control.send(("ended", pid, _how(status)))
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"was killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with status {os.waitstatus_to_exitcode(status)}"
+
+
+def _ignore_the_servers_signals() -> None:
     # The parent's event loop owns the signal wakeup pipe and handles Ctrl+C and SIGTERM.
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _work(bot, pipe, parent_pid: int) -> None:
+    _ignore_the_servers_signals()
     after_fork = getattr(bot, "after_fork", None)
     if after_fork is not None:
         after_fork()

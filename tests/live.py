@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+UNLIMITED_ADDRESS = {"RATE_LIMIT_PER_IP": "1000000", "RATE_BURST_PER_IP": "1000000"}
 READY = re.compile(r"Diego is ready: chat at ws://[\d.]+:(\d+)/conversation")
 
 
@@ -39,8 +40,9 @@ class LiveServer:
         command=(sys.executable, "app.py"),
     ):
         self.command = [*command, "--port", str(port), "--database-url", database_url, *args]
-        # A variable given as None is removed from the server's environment.
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # A variable given as None is removed from the server's environment. Every test
+        # client comes from one address: only the tests of that limit keep it.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **UNLIMITED_ADDRESS, **(env or {})}
         self.env = {name: value for name, value in env.items() if value is not None}
         self.ready_timeout = ready_timeout
         self.lines: list[str] = []

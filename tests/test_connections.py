@@ -6,11 +6,11 @@ import signal
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from .live import LiveServer, rss_kib
+from .test_faults import worker_pids
 from .test_under_fire import frame
 
 
@@ -154,11 +154,6 @@ def test_the_log_says_how_many_connections_the_server_can_hold(impatient):
     assert "Open-files limit" in impatient.log
 
 
-def worker_pids(server_pid: int) -> list[int]:
-    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
 def test_sigterm_finishes_in_time_whatever_clients_and_workers_do(trained_database):
     env = {
         "SHUTDOWN_TIMEOUT": "2",
@@ -171,7 +166,7 @@ def test_sigterm_finishes_in_time_whatever_clients_and_workers_do(trained_databa
     with server:
         sock = raw_websocket(server.port)
         assert flood_with_pings(sock, seconds=3) is None  # a transport that cannot drain
-        stopped = worker_pids(server.process.pid)[0]
+        stopped = sorted(worker_pids(server))[0]
         os.kill(stopped, signal.SIGSTOP)  # and a worker that answers nothing
         started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)

@@ -7,17 +7,19 @@ import signal
 import sqlite3
 import threading
 import time
+import urllib.error
+from pathlib import Path
 
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from diego.conversation import TOO_FAST
+from diego.conversation import CANNOT_THINK, TOO_FAST
 
 from .conftest import copy_of
 from .live import LiveServer, rss_kib
 from .test_server import corpus_replies, reset
-from .test_under_fire import close_code, frame, handshake
+from .test_under_fire import ask_once, close_code, frame, handshake, health
 
 
 def open_files(pid: int) -> int:
@@ -148,3 +150,72 @@ def test_kill_9_while_learning_loses_nothing_delivered_and_never_retrains(
         assert again.fetchone()[0] == trained  # never retrained, never duplicated
     missing = [text for text in delivered if text not in learned]
     assert missing == [], (len(delivered), missing)
+
+
+def worker_pids(server: LiveServer) -> set[int]:
+    """The server's workers: the children of its one child, the zygote that forks them."""
+    (zygote,) = children_of(server.process.pid)
+    return set(children_of(zygote))
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def wait_for_workers(server: LiveServer, count: int, timeout: float = 10) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = worker_pids(server)
+        if len(pids) == count and health(server)[1]["workers"] == count:
+            return pids
+        time.sleep(0.1)
+    return worker_pids(server)
+
+
+def test_dead_workers_are_replaced_and_history_never_answers_500(trained_database):
+    with LiveServer(trained_database, env={"BOT_WORKERS": "2"}) as server:
+        first = wait_for_workers(server, 2)
+        assert len(first) == 2
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        started = time.monotonic()
+        statuses = set()
+        while time.monotonic() - started < 1:
+            try:
+                statuses.add(server.get("/history").status)
+            except urllib.error.HTTPError as error:
+                statuses.add(error.code)
+        replaced = wait_for_workers(server, 2)
+        took = time.monotonic() - started
+        assert len(replaced) == 2 and not replaced & first
+        assert took < 5, took
+        assert statuses <= {200, 503}, statuses
+        assert health(server) == (200, {**health(server)[1], "workers": 2, "status": "ok"})
+        assert asyncio.run(ask_once(server.ws_url, "Hello")) in corpus_replies()["Hello"]
+    for pid in first:
+        assert f"worker {pid} was killed by signal SIGKILL" in server.log
+    assert "Traceback" not in server.log
+
+
+def test_a_stopped_worker_costs_at_most_the_reply_time_limit_then_is_replaced(trained_database):
+    env = {"BOT_WORKERS": "2", "REPLY_TIMEOUT": "1"}
+    with LiveServer(trained_database, env=env) as server:
+        stopped = sorted(wait_for_workers(server, 2))[0]
+        os.kill(stopped, signal.SIGSTOP)
+
+        async def ask_many():
+            async with websockets.connect(server.ws_url) as ws:
+                replies = []
+                for _ in range(6):
+                    await ws.send("Hello")
+                    replies.append(await asyncio.wait_for(ws.recv(), 5))
+                return replies
+
+        started = time.monotonic()
+        replies = asyncio.run(ask_many())
+        took = time.monotonic() - started
+        assert set(replies) <= {*corpus_replies()["Hello"], CANNOT_THINK}, replies
+        assert took < 6 * 1 + 2, took  # nobody waits past the time limit
+        assert stopped not in wait_for_workers(server, 2)
+        assert asyncio.run(ask_once(server.ws_url, "Hello")) in corpus_replies()["Hello"]
+    assert f"worker {stopped} did not answer within 1 s" in server.log

@@ -2,11 +2,12 @@
 
 import asyncio
 import os
+import signal
 import time
 
 import pytest
 
-from diego.pool import BotPool, WorkerDied
+from diego.pool import BotPool, ReplyTimedOut, WorkerDied
 
 
 class SleepyBot:
@@ -80,7 +81,7 @@ def test_concurrent_replies_use_every_worker(make_pool):
 
 def test_workers_exit_when_the_pool_closes():
     pool = BotPool(SleepyBot(), workers=2)
-    pids = [worker.process.pid for worker in pool._workers]
+    pids = [worker.pid for worker in pool._workers]
     pool.close()
     for pid in pids:
         with pytest.raises(ProcessLookupError):
@@ -132,13 +133,54 @@ def test_a_dead_worker_fails_its_request_and_the_others_take_over(make_pool):
     assert asyncio.run(scenario()) == [str(n) for n in range(10)]
 
 
-def test_when_every_worker_is_dead_replies_fail_at_once(make_pool):
+def test_when_every_worker_is_dead_requests_wait_for_their_replacements(make_pool, caplog):
     pool = make_pool(MoodyBot(), workers=1)
+    (first,) = [worker.pid for worker in pool._workers]
 
     async def scenario():
         with pytest.raises(WorkerDied):
             await pool.reply("die", "c")
-        with pytest.raises(WorkerDied):
-            await pool.reply("hello", "c")
+        return await pool.reply("hello", "c")
 
-    asyncio.run(scenario())
+    assert asyncio.run(scenario()) == "hello"
+    assert [worker.pid for worker in pool._workers if worker.alive] != [first]
+    assert f"worker {first} exited with status 3" in caplog.text
+
+
+def test_a_worker_killed_from_outside_is_replaced(make_pool, caplog):
+    pool = make_pool(MoodyBot(), workers=2)
+
+    async def scenario():
+        await pool.reply("warm up", "c")  # attaches the pool to this loop
+        victim = pool._workers[0].pid
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (
+            pool.alive_workers < 2 or victim in [w.pid for w in pool._workers if w.alive]
+        ):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # the zygote's word on how it ended
+        return victim, await asyncio.gather(*(pool.reply(str(n), "c") for n in range(10)))
+
+    victim, replies = asyncio.run(scenario())
+    assert replies == [str(n) for n in range(10)]
+    assert pool.alive_workers == 2
+    assert f"worker {victim} was killed by signal SIGKILL" in caplog.text
+
+
+def test_a_worker_that_does_not_answer_in_time_is_stopped_and_replaced(caplog):
+    pool = BotPool(SleepyBot(delay=3.0), workers=1, reply_timeout=0.5)
+    try:
+        stuck = pool._workers[0].pid
+
+        async def scenario():
+            with pytest.raises(ReplyTimedOut):
+                await pool.reply("hello", "c")
+            pool.reply_timeout = 5.0
+            return await pool.reply("hello again", "c")
+
+        pid, *_ = asyncio.run(scenario()).split()
+    finally:
+        pool.close()
+    assert int(pid) != stuck
+    assert f"worker {stuck} did not answer within 0.5 s" in caplog.text

@@ -214,15 +214,32 @@ def test_a_nul_byte_gets_a_polite_reply_and_breaks_no_one_elses_replies(postgres
     assert "Traceback" not in server.log
 
 
-def test_a_failed_statement_does_not_fail_the_next_reply(postgres_url):
-    from diego.bot import Diego
-    from diego.training import train
+FAILED_STATEMENT = """
+import sys
+from diego.bot import Diego
+from diego.training import train
 
-    diego = Diego(postgres_url, learn_from_users=True)
-    try:
-        train(diego, ["chatterbot.corpus.english.greetings"])
-        with pytest.raises(Exception):
-            diego.reply("Hello\x00", "attacker")  # PostgreSQL refuses NUL in text
-        assert diego.reply("Hello", "victim") in corpus_replies()["Hello"]
-    finally:
-        diego.close()
+diego = Diego(sys.argv[1], learn_from_users=True)
+train(diego, ["chatterbot.corpus.english.greetings"])
+try:
+    diego.reply("Hello\\x00", "attacker")  # PostgreSQL refuses NUL in text
+except Exception as exc:
+    print("refused:", type(exc).__name__)
+print("then:", diego.reply("Hello", "victim"))
+"""
+
+
+def test_a_failed_statement_does_not_fail_the_next_reply(postgres_url):
+    # In a process of its own: ChatterBot sets SQLite pragmas on every engine of a
+    # process that ever opened SQLite, PostgreSQL's included.
+    done = subprocess.run(
+        [sys.executable, "-c", FAILED_STATEMENT, postgres_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused: " in done.stdout
+    (then,) = [line for line in done.stdout.splitlines() if line.startswith("then: ")]
+    assert then.removeprefix("then: ") in corpus_replies()["Hello"]
