@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base
 
 from .conversation import one_line
-from .sentence_encoder import DIMENSIONS, MAX_TOKENS, SentenceEncoder
+from .sentence_encoder import DIMENSIONS, LAYERS_FILE, MAX_TOKENS, SentenceEncoder
 
 # A vector is only valid for the model, and the length, that made it.
-MODEL = f"all-MiniLM-L6-v2/{MAX_TOKENS}"
+MODEL = f"{LAYERS_FILE.name}/{MAX_TOKENS}"
 READ_AT_ONCE = 500  # keys per query: SQLite allows 32,766 parameters, this stays far below
 
 Base = declarative_base()

@@ -1,4 +1,4 @@
-"""The numpy sentence encoder is all-MiniLM-L6-v2, and prompts are encoded once."""
+"""The sentence encoder is all-MiniLM-L6-v2 (in 8 bits), and prompts are encoded once."""
 
 import json
 from pathlib import Path
@@ -18,19 +18,18 @@ def encoder():
     return SentenceEncoder()
 
 
-def test_vectors_are_sentence_transformers_own(encoder):
+def test_vectors_are_sentence_transformers_own_to_within_8_bit_weights(encoder):
     assert MAX_TOKENS == REFERENCE["max_seq_length"]
     vectors = encoder.encode_all(REFERENCE["sentences"])
     expected = np.array(REFERENCE["vectors"], np.float32)
-    assert (vectors * expected).sum(axis=1).min() > 0.9999
-    assert np.abs(vectors - expected).max() < 1e-3
+    assert (vectors * expected).sum(axis=1).min() > 0.998
 
 
 def test_a_batch_of_mixed_lengths_encodes_each_text_as_alone(encoder):
     texts = ["Hi", "How many wheels does a bicycle have?", "ok", "word " * 40]
     batch = encoder.encode_all(texts)
     for text, vector in zip(texts, batch):
-        assert np.abs(encoder.encode(text) - vector).max() < 1e-5
+        assert encoder.encode(text) @ vector > 0.9995
     assert np.allclose(np.linalg.norm(batch, axis=1), 1, atol=1e-5)
 
 
@@ -68,4 +67,4 @@ def test_a_database_that_cannot_keep_vectors_only_costs_encoding_again(encoder, 
     counting = CountingEncoder(encoder)
     vectors = VectorCache(read_only, counting).encode_all(["Hi"])
     assert counting.encoded == ["Hi"]
-    assert np.abs(vectors[0] - encoder.encode("Hi")).max() < 1e-6
+    assert np.array_equal(vectors[0], encoder.encode("Hi"))
