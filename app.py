@@ -11,7 +11,13 @@ from bocadillo import App, Templates, configure
 from diego.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
 from diego.headers import HeaderSizeLimit, SecurityHeaders
 from diego.limits import Buckets, Full, TokenBucket
-from diego.sessions import SESSION_MAX_AGE, SessionGuard, conversation_of, development_secret_key
+from diego.sessions import (
+    SESSION_MAX_AGE,
+    SessionGuard,
+    conversation_of,
+    development_secret_key,
+    start_new_conversation,
+)
 from settings import Settings, SettingsError
 
 HERE = Path(__file__).resolve().parent
@@ -77,16 +83,21 @@ async def conversation(ws, diego, save_client, config, admission):
             )
 
 
-@app.route("/history")
+@app.route("/history", methods=["get", "delete"])
 async def history(req, res, diego):
     conversation_id = conversation_of(req.session)
     res.headers["cache-control"] = "no-store"
     try:
+        if req.method == "DELETE":
+            # Erased, and the session goes on in a new conversation.
+            erased = await diego.forget(conversation_id)
+            res.json = {"erased": erased, "conversation": start_new_conversation(req.session)}
+            return
         messages = await diego.recent_messages(conversation_id, HISTORY_LENGTH)
     except Exception as exc:
-        logger.error("Could not read a conversation's history: %s", one_line(exc))
+        logger.error("Could not read or erase a conversation's history: %s", one_line(exc))
         res.status_code = 503
-        res.json = {"error": "The history cannot be read right now: try again in a moment."}
+        res.json = {"error": "The history cannot be reached right now: try again in a moment."}
         return
     res.json = {"conversation": conversation_id, "messages": messages}
 

@@ -79,26 +79,41 @@ def fetch_history(url: str, cookie: str | None) -> tuple[list, str | None]:
     Without a cookie, or with one the server no longer accepts, the server starts a
     session and the returned cookie names its new conversation.
     """
+    answer, cookie = _history(url, cookie, "GET")
+    messages = answer.get("messages", [])
+    return messages if isinstance(messages, list) else [], cookie
+
+
+def forget_history(url: str, cookie: str | None) -> tuple[int | None, str | None]:
+    """Ask the server to erase the session's conversation; return how many messages it
+    had (None if the server could not say) and the session cookie, for a new one."""
+    answer, cookie = _history(url, cookie, "DELETE")
+    erased = answer.get("erased")
+    return erased if isinstance(erased, int) else None, cookie
+
+
+def _history(url: str, cookie: str | None, method: str) -> tuple[dict, str | None]:
     parts = urllib.parse.urlsplit(url)
     scheme = {"ws": "http", "wss": "https"}.get(parts.scheme)
     if scheme is None:
-        return [], cookie
+        return {}, cookie
     request = urllib.request.Request(
         urllib.parse.urlunsplit((scheme, parts.netloc, "/history", "", "")),
         headers={"Cookie": cookie} if cookie else {},
+        method=method,
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            messages = json.load(response)["messages"]
+            answer = json.load(response)
             set_cookies = response.headers.get_all("Set-Cookie") or []
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError):
         # An older server, or none: chat without a session.
-        return [], cookie
+        return {}, cookie
     for header in set_cookies:
         cookies = http.cookies.SimpleCookie(header)
         if SESSION_COOKIE in cookies:
             cookie = f"{SESSION_COOKIE}={cookies[SESSION_COOKIE].coded_value}"
-    return messages if isinstance(messages, list) else [], cookie
+    return answer if isinstance(answer, dict) else {}, cookie
 
 
 def _show_earlier(messages: list) -> None:
@@ -116,9 +131,16 @@ def _fail(sentence: str, status: int = 1) -> int:
     return status
 
 
-async def chat(url: str, sessions: SavedSessions, new: bool = False) -> int:
+async def chat(
+    url: str, sessions: SavedSessions, new: bool = False, forget: bool = False
+) -> int:
     server = urllib.parse.urlsplit(url)._replace(path="", query="", fragment="").geturl()
     saved = None if new else sessions.get(server)
+    if forget and saved:
+        erased, saved = await asyncio.to_thread(forget_history, url, saved)
+        if erased is None:
+            return _fail(f"Could not erase the conversation at {server}: try again later.")
+        print(f"Forgot our conversation ({erased} messages erased); starting a new one.")
     earlier, cookie = await asyncio.to_thread(fetch_history, url, saved)
     try:
         ws = await websockets.connect(
@@ -131,7 +153,7 @@ async def chat(url: str, sessions: SavedSessions, new: bool = False) -> int:
     except (TimeoutError, OSError, InvalidHandshake) as exc:
         return _fail(f"Cannot reach Diego at {url}: {exc}.")
 
-    if cookie and cookie != saved:
+    if cookie and cookie != sessions.get(server):
         sessions.put(server, cookie)
     if earlier:
         _show_earlier(earlier)
@@ -169,9 +191,15 @@ def main(argv=None) -> int:
         default=default_session_file(),
         help="where sessions are kept between runs (default: %(default)s)",
     )
+    parser.add_argument(
+        "--forget",
+        action="store_true",
+        help="erase the conversation kept on the server, then start a new one",
+    )
     args = parser.parse_args(argv)
     try:
-        return asyncio.run(chat(args.url, SavedSessions(args.session_file), new=args.new))
+        sessions = SavedSessions(args.session_file)
+        return asyncio.run(chat(args.url, sessions, new=args.new, forget=args.forget))
     except KeyboardInterrupt:  # Ctrl+C
         print()
         return 0

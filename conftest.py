@@ -29,6 +29,9 @@ class EchoDiego:
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         return self.conversations[conversation][-limit:]
 
+    async def forget(self, conversation: str) -> int:
+        return len(self.conversations.pop(conversation, []))
+
     workers = alive_workers = 1
 
 

@@ -11,6 +11,7 @@ from bocadillo import provider
 from settings import Settings
 
 logger = logging.getLogger("diego")
+HISTORY_PRUNING_INTERVAL = 3600  # seconds; and once at start-up
 
 
 @provider(scope="app")
@@ -44,6 +45,8 @@ def diego(config: Settings, clients):
         logger.info("Diego learned %d statements.", added)
     bot.catch_up()  # once, here: the workers forked below share the index
     pool = BotPool(bot, workers=config.bot_workers, reply_timeout=config.reply_timeout)
+    if config.history_retention_days:
+        pool.every(HISTORY_PRUNING_INTERVAL, "prune_history", config.history_retention_days)
     try:
         yield pool
     finally:

@@ -47,6 +47,7 @@ class Settings:
     max_pending_connections: int = 1000  # connections yet to send their first request
     max_unsent_bytes: int = 1024 * 1024  # queued for a client that does not read them
     shutdown_timeout: float = 10.0  # how long stopping waits for clients
+    history_retention_days: float = 30.0  # 0 keeps the history forever
     reply_timeout: float = 10.0  # past it, the apology; the worker is stopped and replaced
 
     @property
@@ -114,6 +115,13 @@ class Settings:
             ),
             shutdown_timeout=_number(
                 environ, "SHUTDOWN_TIMEOUT", default.shutdown_timeout, low=0.1, high=3600
+            ),
+            history_retention_days=_number(
+                environ,
+                "HISTORY_RETENTION_DAYS",
+                default.history_retention_days,
+                low=0,
+                high=36500,
             ),
             reply_timeout=_number(
                 environ, "REPLY_TIMEOUT", default.reply_timeout, low=0.1, high=3600

@@ -23,6 +23,9 @@ class EchoDiego:
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         return []
 
+    async def forget(self, conversation: str) -> int:
+        return 0
+
 
 def diego_app():
     from app import app

@@ -4,7 +4,7 @@ import logging
 import typing
 
 from chatterbot import ChatBot
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import DEFAULT_FALLBACK_REPLY, sqlite
@@ -92,6 +92,27 @@ class Diego:
     def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         """The conversation's last `limit` messages, oldest first."""
         return self.history.recent(conversation, limit)
+
+    def forget(self, conversation: str) -> int:
+        """Erase a conversation: its history, and what ChatterBot kept of it (what was
+        learned from it, with learning on). Returns how many messages were erased."""
+        statement = self.chatbot.storage.get_model("statement")
+        ids = select(statement.id).where(statement.conversation == conversation)
+        with self.chatbot.storage.engine.begin() as connection:
+            connection.execute(
+                delete(statement.tags.property.secondary).where(
+                    statement.tags.property.secondary.c.statement_id.in_(ids)
+                )
+            )
+            connection.execute(delete(statement).where(statement.conversation == conversation))
+        return self.history.forget(conversation)
+
+    def prune_history(self, days: float) -> int:
+        """Erase the history older than `days`; return how many messages."""
+        erased = self.history.prune(days)
+        if erased:
+            logger.info("Erased %d messages older than %g days from the history", erased, days)
+        return erased
 
     def after_fork(self) -> None:
         """Drop database connections inherited from the parent process."""

@@ -1,6 +1,8 @@
 """What was said in each conversation, so a client can pick up where it left off."""
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, func, select
+import datetime
+
+from sqlalchemy import Column, DateTime, Integer, String, Text, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
@@ -58,3 +60,16 @@ class History:
         )
         with Session(self.engine) as session:
             return session.scalars(query).first()
+
+    def forget(self, conversation: str) -> int:
+        """Erase the conversation's messages; return how many there were."""
+        with Session(self.engine) as session, session.begin():
+            erased = session.execute(delete(Message).where(Message.conversation == conversation))
+        return erased.rowcount
+
+    def prune(self, days: float) -> int:
+        """Erase the messages older than `days`; return how many there were."""
+        cutoff = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
+        with Session(self.engine) as session, session.begin():
+            erased = session.execute(delete(Message).where(Message.sent_at < cutoff))
+        return erased.rowcount

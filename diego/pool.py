@@ -61,6 +61,7 @@ class BotPool:
         self._waiting = collections.deque()
         self._loop = None
         self._next_id = 0
+        self._chores: set[asyncio.Handle] = set()
         for _ in range(workers):
             self._zygote.send("spawn")
             self._take_message()
@@ -76,6 +77,25 @@ class BotPool:
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         """Return the conversation's last messages, read in a worker process."""
         return await self._call("recent_messages", conversation, limit)
+
+    async def forget(self, conversation: str) -> int:
+        """Erase a conversation, in a worker process; return how many messages it had."""
+        return await self._call("forget", conversation)
+
+    def every(self, seconds: float, method: str, *args) -> None:
+        """Call the bot's `method(*args)` in a worker now and every `seconds` (a chore,
+        such as pruning the history), from the running event loop, until closed."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            self._chores.discard(handle[0])
+            task = loop.create_task(self._call(method, *args))
+            task.add_done_callback(_log_failed_chore)
+            handle[0] = loop.call_later(seconds, run)
+            self._chores.add(handle[0])
+
+        handle = [loop.call_soon(run)]
+        self._chores.add(handle[0])
 
     async def _call(self, method: str, *args):
         loop = asyncio.get_running_loop()
@@ -181,6 +201,8 @@ class BotPool:
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers and their zygote; kill those still there after `timeout`
         seconds (a stopped or stuck worker never reads its pipe)."""
+        for chore in self._chores:
+            chore.cancel()
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._zygote.fileno())
             for worker in self._workers:
@@ -230,6 +252,11 @@ class _Worker:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _log_failed_chore(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A chore of Diego's failed: %s", task.exception())
 
 
 def _exists(pid: int) -> bool:

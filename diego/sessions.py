@@ -55,6 +55,12 @@ def conversation_of(session: dict) -> str:
     return conversation
 
 
+def start_new_conversation(session: dict) -> str:
+    """Give the session a new conversation; return its id."""
+    session["conversation"] = new_conversation_id()
+    return session["conversation"]
+
+
 class SessionGuard:
     """ASGI middleware to put outside Starlette's SessionMiddleware.
 

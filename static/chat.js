@@ -12,6 +12,7 @@ const sendButton = document.getElementById("send");
 const statusLine = document.getElementById("status");
 const hint = document.getElementById("hint");
 const countLine = document.getElementById("count");
+const forgetButton = document.getElementById("forget");
 
 let socket = null;
 let retryDelay = RETRY_FIRST_MS;
@@ -108,6 +109,32 @@ async function showEarlierMessages() {
     // Without its history the page still chats.
   }
 }
+
+// Erased on the server; the session goes on in a new conversation, on a new socket.
+async function forgetConversation() {
+  forgetButton.disabled = true;
+  try {
+    const response = await fetch("/history", { method: "DELETE", cache: "no-store" });
+    if (response.ok) {
+      messages.replaceChildren();
+      if (socket) {
+        socket.removeEventListener("close", scheduleReconnect);
+        socket.close();
+      }
+      connect();
+    } else {
+      hint.hidden = false;
+      hint.textContent = "Diego could not forget this conversation just now: try again.";
+    }
+  } catch {
+    hint.hidden = false;
+    hint.textContent = "Diego is out of reach: the conversation is not forgotten yet.";
+  } finally {
+    forgetButton.disabled = false;
+  }
+}
+
+forgetButton.addEventListener("click", forgetConversation);
 
 composer.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -215,3 +215,17 @@ def test_diego_asks_when_unsure_and_a_yes_gets_the_answer(page_server, open_page
     assert say(page, "What should I call you?") == 'Did you mean "What are you called?"?'
     assert say(page, "yes") in corpus_replies()["What are you called?"]
     assert not page.errors
+
+
+def test_forget_this_conversation_erases_it_and_chat_goes_on(page_server, open_page):
+    page = open_page(page_server)
+    say(page, "Hello")
+    page.click("#forget")
+    page.wait_for_function("document.querySelectorAll('#messages li').length === 0")
+    connected(page)
+    assert say(page, "How are you?") in corpus_replies()["How are you?"]
+    page.reload()
+    connected(page)
+    # Only what was said after forgetting is left.
+    assert page.locator("#messages .text").all_text_contents()[0] == "How are you?"
+    assert page.errors == []

@@ -66,6 +66,24 @@ def test_the_next_run_continues_the_conversation_and_new_starts_afresh(
     assert "(2 earlier messages;" in capsys.readouterr().out  # the new one, not the first
 
 
+def test_forget_erases_the_conversation_on_the_server_and_starts_a_new_one(
+    server, typed, capsys
+):
+    typed("Hello", "How are you?")
+    assert repl.main([server.ws_url]) == 0
+    capsys.readouterr()
+
+    typed("Hello")
+    assert repl.main(["--forget", server.ws_url]) == 0
+    out = capsys.readouterr().out.split("\n")
+    assert out[0] == "Forgot our conversation (4 messages erased); starting a new one."
+    assert "Continuing" not in "\n".join(out)
+
+    typed()
+    assert repl.main([server.ws_url]) == 0
+    assert "(2 earlier messages;" in capsys.readouterr().out  # only what came after
+
+
 def test_an_unreadable_session_file_means_a_fresh_conversation(server, typed, capsys, tmp_path):
     session_file = tmp_path / "sessions.json"
     session_file.write_text("{not json")

@@ -3,9 +3,12 @@
 import asyncio
 import http.cookies
 import json
+import sqlite3
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 
 import websockets
 
@@ -121,3 +124,47 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert finished.returncode == 1
     assert "SECRET_KEY must be set in production" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def delete_history(server, cookie: str):
+    request = urllib.request.Request(
+        server.http("/history"), headers={"Cookie": cookie}, method="DELETE"
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response), session_cookie(response)
+
+
+def test_delete_history_erases_the_callers_conversation_only_and_starts_a_new_one(server):
+    cookie = session_cookie(server.get("/"))
+    stranger = session_cookie(server.get("/"))
+    asyncio.run(chat(server.ws_url, cookie, "Hello", "How are you?"))
+    asyncio.run(chat(server.ws_url, stranger, "Hello"))
+    forgotten = history(server, cookie)["conversation"]
+
+    answer, renewed = delete_history(server, cookie)
+    assert answer["erased"] == 4
+    assert answer["conversation"] != forgotten
+    after = history(server, renewed)
+    assert (after["conversation"], after["messages"]) == (answer["conversation"], [])
+    # The old cookie names the erased conversation: nothing of it is left.
+    assert history(server, cookie)["messages"] == []
+    assert len(history(server, stranger)["messages"]) == 2
+    assert asyncio.run(chat(server.ws_url, renewed, "Hello"))[0] in corpus_replies()["Hello"]
+
+
+def test_history_older_than_the_retention_is_pruned_at_start(tmp_path, trained_database):
+    from .conftest import copy_of
+
+    url = copy_of(trained_database, tmp_path)
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        insert = "insert into diego_message (conversation, sender, text, sent_at) values "
+        db.execute(insert + "('old', 'user', 'said long ago', '2000-01-01 00:00:00')")
+        db.execute(insert + "('recent', 'user', 'said just now', datetime('now'))")
+    with LiveServer(url, env={"HISTORY_RETENTION_DAYS": "30"}) as server:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "older than 30 days" not in server.log:
+            time.sleep(0.1)
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        left = [text for (text,) in db.execute("select text from diego_message")]
+    assert "said long ago" not in left and "said just now" in left
+    assert "Erased 1 messages older than 30 days from the history" in server.log
