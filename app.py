@@ -109,15 +109,15 @@ async def client_count(req, res, clients):
 
 @app.route("/health")
 async def health(req, res, diego, database):
-    reachable = await database.reachable()
-    ready = reachable and diego.alive_workers > 0
+    database_state = await database.state()
+    ready = database_state == "ok" and diego.alive_workers > 0
     res.status_code = 200 if ready else 503
     res.headers["cache-control"] = "no-store"
     res.json = {
         "status": "ok" if ready else "unavailable",
         "workers": diego.alive_workers,
         "expected_workers": diego.workers,
-        "database": "ok" if reachable else "unreachable",
+        "database": database_state,
     }
 
 

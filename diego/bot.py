@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import DEFAULT_FALLBACK_REPLY, sqlite
 from .conversation import one_line
 from .history import History
+from .logs import OncePerInterval
 from .matching import NormalizingTagger
 
 NAME = "Diego"
@@ -61,6 +62,7 @@ class Diego:
             preprocessors=[],
         )
         self.history = History(self.chatbot.storage.engine)
+        self._history_missed = OncePerInterval()
         self.matcher = self.chatbot.logic_adapters[-1]
         self.catch_up()
 
@@ -86,7 +88,11 @@ class Diego:
             self.history.record(conversation, said=text, replied=reply)
         except SQLAlchemyError as exc:
             # The client still gets the answer; only the history misses it.
-            logger.error("Could not keep an exchange in the history: %s", one_line(exc))
+            missed = self._history_missed()
+            if missed:
+                logger.error(
+                    "Could not keep %d exchange(s) in the history: %s", missed, one_line(exc)
+                )
         return reply
 
     def recent_messages(self, conversation: str, limit: int) -> list[dict]:

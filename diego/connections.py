@@ -8,10 +8,11 @@ bounds; `diego.server` hands them to uvicorn.
 import dataclasses
 import logging
 import resource
-import time
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from .logs import OncePerInterval
 
 logger = logging.getLogger("diego")
 
@@ -29,25 +30,6 @@ class ConnectionLimits:
     handshake_timeout: float = 10.0  # to send a whole request (or WebSocket handshake)
     max_pending: int = 1000  # connections still sending their first request, at once
     max_unsent: int = 1024 * 1024  # bytes queued for a client that does not read them
-
-
-class OncePerInterval:
-    """Says whether to log an event now: at most once per interval, with how many
-    happened since."""
-
-    def __init__(self, interval: float = 10.0):
-        self.interval = interval
-        self._last = -float("inf")
-        self._count = 0
-
-    def __call__(self) -> int:
-        """How many events to report now (this one included), or 0 to stay quiet."""
-        self._count += 1
-        now = time.monotonic()
-        if now - self._last < self.interval:
-            return 0
-        self._last, count, self._count = now, self._count, 0
-        return count
 
 
 class GuardedHTTP(H11Protocol):

@@ -4,8 +4,10 @@ import logging
 import typing
 
 from .limits import TokenBucket, check_message
+from .logs import OncePerInterval
 
 logger = logging.getLogger("diego")
+_cannot_answer = OncePerInterval()
 
 Receive = typing.Callable[[], typing.Awaitable[dict]]
 Send = typing.Callable[[dict], typing.Awaitable[None]]
@@ -71,8 +73,10 @@ async def _reply(text: str, answer: Answer, max_message_length: int) -> str:
     try:
         return await answer(text)
     except Exception as exc:
-        # One line: an outage (the database, say) would otherwise flood the log.
-        logger.error("Diego could not answer: %s", one_line(exc))
+        # One line per interval: an outage (the database, say) would flood the log.
+        count = _cannot_answer()
+        if count:
+            logger.error("Diego could not answer %d message(s): %s", count, one_line(exc))
         return CANNOT_THINK
 
 

@@ -19,6 +19,7 @@ logger = logging.getLogger("diego")
 # idles while the event loop hands out work, and no request waits behind more than one.
 DEPTH = 2
 RESPAWN_DELAY = 0.2  # seconds
+PING = "__ping__"  # answered by the worker itself: is it still there?
 
 
 class WorkerDied(RuntimeError):
@@ -62,6 +63,7 @@ class BotPool:
         self._loop = None
         self._next_id = 0
         self._chores: set[asyncio.Handle] = set()
+        self._heartbeat = None
         for _ in range(workers):
             self._zygote.send("spawn")
             self._take_message()
@@ -122,7 +124,7 @@ class BotPool:
             self._waiting.remove(request)
             return
         for worker in self._workers:
-            if request_id in worker.pending:
+            if request_id in worker.pending and worker.alive:
                 logger.error(
                     "Diego's worker %d did not answer within %g s: stopping it",
                     worker.pid,
@@ -131,10 +133,29 @@ class BotPool:
                 worker.alive = False  # no new request for it
                 worker.kill()  # its pipe closes: it is buried and replaced
 
+    def _check_idle_workers(self) -> None:
+        """Ask each idle worker to answer: one stopped between requests is found too."""
+        self._heartbeat = self._loop.call_later(self.reply_timeout, self._check_idle_workers)
+        for worker in self._workers:
+            if worker.alive and not worker.pending:
+                self._next_id += 1
+                request = (self._next_id, PING, (), self._loop.create_future())
+                worker.send(request)
+                self._loop.create_task(self._await_heartbeat(request))
+
+    async def _await_heartbeat(self, request) -> None:
+        try:
+            await asyncio.wait_for(request[3], self.reply_timeout)
+        except TimeoutError:
+            self._give_up(request)
+        except WorkerDied:
+            pass
+
     def _attach(self, loop) -> None:
         # Once per event loop: the pool may outlive one (tests run several).
         self._loop = loop
         self._waiting.clear()
+        self._heartbeat = loop.call_later(self.reply_timeout, self._check_idle_workers)
         loop.add_reader(self._zygote.fileno(), self._take_message)
         for worker in self._workers:
             worker.pending.clear()
@@ -201,8 +222,9 @@ class BotPool:
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers and their zygote; kill those still there after `timeout`
         seconds (a stopped or stuck worker never reads its pipe)."""
-        for chore in self._chores:
-            chore.cancel()
+        for chore in [*self._chores, self._heartbeat]:
+            if chore is not None:
+                chore.cancel()
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._zygote.fileno())
             for worker in self._workers:
@@ -333,6 +355,9 @@ def _work(bot, pipe, parent_pid: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     while (request := pipe.recv()) is not None:
         request_id, method, args = request
+        if method == PING:
+            pipe.send((request_id, True, None))
+            continue
         try:
             pipe.send((request_id, True, getattr(bot, method)(*args)))
         except Exception as exc:

@@ -7,7 +7,8 @@ import signal
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from .connections import ConnectionLimits, OncePerInterval, protocols, raise_open_files_limit
+from .connections import ConnectionLimits, protocols, raise_open_files_limit
+from .logs import OncePerInterval
 
 logger = logging.getLogger("diego")
 # Files the server keeps open besides connections: its database, logs, workers' pipes.

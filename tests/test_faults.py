@@ -5,6 +5,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 import urllib.error
@@ -216,6 +217,67 @@ def test_a_stopped_worker_costs_at_most_the_reply_time_limit_then_is_replaced(tr
         took = time.monotonic() - started
         assert set(replies) <= {*corpus_replies()["Hello"], CANNOT_THINK}, replies
         assert took < 6 * 1 + 2, took  # nobody waits past the time limit
+        # Asked or not, it is found out (idle workers are pinged) and replaced.
+        deadline = time.monotonic() + 1 + 1 + 3
+        while stopped in worker_pids(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert stopped not in wait_for_workers(server, 2)
         assert asyncio.run(ask_once(server.ws_url, "Hello")) in corpus_replies()["Hello"]
     assert f"worker {stopped} did not answer within 1 s" in server.log
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 12 MiB file system of its own (tmpfs), to fill up; skipped where none can be
+    mounted (mounting needs root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_disk_keeps_replies_going_says_so_once_and_recovers(small_disk, trained_database):
+    url = copy_of(trained_database, small_disk)
+    with LiveServer(url, env={"BOT_WORKERS": "1", "RATE_BURST": "100"}) as server:
+        assert health(server)[1]["database"] == "ok"
+        filler = fill(small_disk)
+
+        async def chat(count):
+            async with websockets.connect(server.ws_url) as ws:
+                replies = []
+                for _ in range(count):
+                    await ws.send("Hello")
+                    replies.append(await ws.recv())
+                return replies
+
+        replies = asyncio.run(chat(20))
+        status, body = health(server)
+        filler.unlink()
+        deadline = time.monotonic() + 10
+        while health(server)[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        recovered = health(server)
+        after = asyncio.run(chat(1))
+    assert all(reply in corpus_replies()["Hello"] for reply in replies), replies
+    assert (status, body["database"]) == (503, "unwritable")
+    assert recovered[0] == 200 and after[0] in corpus_replies()["Hello"]
+    assert server.log.count("Could not keep") == 1  # 20 exchanges, one line
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
