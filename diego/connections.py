@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import resource
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
@@ -33,8 +34,9 @@ class ConnectionLimits:
 
 
 class GuardedHTTP(H11Protocol):
-    """h11, with a deadline for each request's head and a cap on connections that have
-    not sent one yet: a connection that sends nothing, or a byte a second, is closed."""
+    """h11, with a deadline for each request (head and body) and a cap on connections
+    that have not sent one yet: a connection that sends nothing, or a byte a second, or
+    a body shorter than it said, is closed."""
 
     limits = ConnectionLimits()
     pending: set["GuardedHTTP"] = set()
@@ -68,8 +70,12 @@ class GuardedHTTP(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        # A request has started (its head is complete), or the connection is a WebSocket.
-        if self.cycle is not None or self.transport.get_protocol() is not self:
+        # The whole request is in (head and body: a Content-Length that never comes
+        # would hold the connection), or the connection is now a WebSocket.
+        if self.transport.get_protocol() is not self or self.conn.their_state not in (
+            h11.IDLE,
+            h11.SEND_BODY,
+        ):
             self._request_arrived()
 
     def on_response_complete(self) -> None:

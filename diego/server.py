@@ -48,24 +48,31 @@ class ClientFaultsOnOneLine(logging.Filter):
         return True
 
 
-class AcceptErrorsOncePerInterval(logging.Filter):
-    """Out of file descriptors, asyncio logs a traceback at every accept it retries:
-    tens of thousands a second. One line per interval says it, with how many."""
+class NoisyOncePerInterval(logging.Filter):
+    """Lines any client can cause at will are logged once per interval, with how many:
+    asyncio's accept error out of file descriptors (a traceback at every retry, tens of
+    thousands a second) and uvicorn's warning at every malformed request."""
+
+    NOISY = {
+        "socket.accept() out of system resource": (
+            "Out of file descriptors: %d connection(s) could not be accepted "
+            "(raise the open-files limit, or lower MAX_CLIENTS)"
+        ),
+        "Invalid HTTP request received.": "%d invalid HTTP request(s) received (answered 400)",
+    }
 
     def __init__(self):
         super().__init__()
-        self.report = OncePerInterval()
+        self.reports = {prefix: OncePerInterval() for prefix in self.NOISY}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.getMessage().startswith("socket.accept() out of system resource"):
+        message = record.getMessage()
+        prefix = next((p for p in self.NOISY if message.startswith(p)), None)
+        if prefix is None:
             return True
-        count = self.report()
+        count = self.reports[prefix]()
         if count:
-            record.msg, record.args = (
-                "Out of file descriptors: %d connection(s) could not be accepted "
-                "(raise the open-files limit, or lower MAX_CLIENTS)",
-                (count,),
-            )
+            record.msg, record.args = self.NOISY[prefix], (count,)
             record.exc_info, record.exc_text = None, None
         return bool(count)
 
@@ -77,9 +84,9 @@ def log_config() -> dict:
     config["loggers"]["asyncio"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["filters"] = {
         "client_faults": {"()": ClientFaultsOnOneLine},
-        "accept_errors": {"()": AcceptErrorsOncePerInterval},
+        "noisy": {"()": NoisyOncePerInterval},
     }
-    config["handlers"]["default"]["filters"] = ["client_faults", "accept_errors"]
+    config["handlers"]["default"]["filters"] = ["client_faults", "noisy"]
     return config
 
 

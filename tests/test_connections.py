@@ -119,12 +119,25 @@ def closed_after(sock: socket.socket, seconds: float, trickle: bytes = b"") -> t
 
 @pytest.mark.parametrize(
     "trickle",
-    [b"", b"GET /conversation HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" * 4],
+    [
+        b"",
+        b"GET /conversation HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" * 4,
+    ],
     ids=["sends nothing", "one byte at a time"],
 )
 def test_a_request_that_takes_too_long_to_arrive_is_closed_with_408(impatient, trickle):
     sock = socket.create_connection(("127.0.0.1", impatient.port))
     elapsed, said = closed_after(sock, seconds=5, trickle=trickle)
+    sock.close()
+    assert elapsed < 1 + 1
+    assert said.startswith(b"HTTP/1.1 408")
+
+
+def test_a_body_that_never_comes_is_not_waited_for(impatient):
+    # Found by tests/test_fuzz.py: the static files' handler waited for the body forever.
+    sock = socket.create_connection(("127.0.0.1", impatient.port))
+    sock.sendall(b"GET /static/chat.js HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n")
+    elapsed, said = closed_after(sock, seconds=5)
     sock.close()
     assert elapsed < 1 + 1
     assert said.startswith(b"HTTP/1.1 408")
