@@ -135,6 +135,8 @@ def serve(
         signal.signal(stop_signal, _exit_cleanly)
     server = _Server(config)
     server.open_files = raise_open_files_limit()
+    # Connections that have not sent a request must never take every file descriptor.
+    limits.max_pending = min(limits.max_pending, max(1, server.open_files // 2))
     server.run()
 
 

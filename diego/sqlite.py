@@ -12,12 +12,22 @@
 """
 
 import fcntl
+import logging
 import os
+import signal
+import threading
+import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _WRITES = ("insert", "update", "delete", "replace")
+# A writer stopped while holding the lock (SIGSTOP, a debugger) must not stop every other:
+# past this wait, SQLite's own locking (and its busy timeout) takes over.
+WRITER_WAIT = 2.0  # seconds
+RETRY_WAITING_AFTER = 10.0  # seconds
+
+logger = logging.getLogger("diego")
 
 
 def tune(engine: Engine) -> None:
@@ -55,6 +65,7 @@ class _WriterLock:
         self._file = None
         self._pid = None
         self._writers: set[int] = set()
+        self._gave_up_at = -float("inf")
 
     def acquire(self, connection_id: int) -> None:
         if self._pid != os.getpid():
@@ -62,7 +73,16 @@ class _WriterLock:
             self._file = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             self._pid, self._writers = os.getpid(), set()
         if not self._writers:
-            fcntl.flock(self._file, fcntl.LOCK_EX)
+            # Once given up on, the lock is only tried for a while: it is likely still held.
+            recently = time.monotonic() - self._gave_up_at < RETRY_WAITING_AFTER
+            if not _lock_within(self._file, 0 if recently else WRITER_WAIT):
+                if not recently:
+                    logger.warning(
+                        "Waited %g s for the database's writer lock: writing without it",
+                        WRITER_WAIT,
+                    )
+                    self._gave_up_at = time.monotonic()
+                return
         self._writers.add(connection_id)
 
     def release(self, connection_id: int) -> None:
@@ -70,3 +90,34 @@ class _WriterLock:
             self._writers.discard(connection_id)
             if not self._writers:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
+
+
+class _Waited(Exception):
+    pass
+
+
+def _lock_within(file: int, seconds: float) -> bool:
+    """Take an exclusive flock on `file`, waiting at most `seconds`; False if not taken."""
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        if not seconds:
+            return False
+    if threading.current_thread() is not threading.main_thread():
+        fcntl.flock(file, fcntl.LOCK_EX)  # only the main thread can be woken by a timer
+        return True
+
+    def give_up(signum, frame):
+        raise _Waited
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        return True
+    except _Waited:
+        return False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -45,3 +45,10 @@ def test_scale_out_quick(redis_url, postgres_url):
     # the benchmark makes its own database.
     out = run("bench.scale_out", "--quick")
     assert "4 process(es)" in out and "exact" in out
+
+
+def test_under_fire_quick():
+    out = run("bench.under_fire", "--quick")
+    assert "ping flood, never reading: dropped after" in out
+    assert "worker killed with -9: replaced after" in out
+    assert "found and replaced after" in out and "history, 20 clients" in out

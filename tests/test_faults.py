@@ -281,3 +281,24 @@ def test_a_full_disk_keeps_replies_going_says_so_once_and_recovers(small_disk, t
     assert server.log.count("Could not keep") == 1  # 20 exchanges, one line
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_writer_lock_held_forever_costs_each_write_at_most_a_short_wait(
+    tmp_path, trained_database
+):
+    import fcntl
+
+    url = copy_of(trained_database, tmp_path)
+    with LiveServer(url, env={"REPLY_TIMEOUT": "10", "BOT_WORKERS": "1"}) as server:
+        # As a writer stopped while holding it would: nobody else may take it.
+        held = os.open(url.removeprefix("sqlite:///"), os.O_RDONLY)
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            started = time.monotonic()
+            reply = asyncio.run(ask_once(server.ws_url, "Hello"))
+            took = time.monotonic() - started
+        finally:
+            os.close(held)
+    assert reply in corpus_replies()["Hello"]  # kept in the history too, without the lock
+    assert took < 2 + 1.5, took
+    assert "writing without it" in server.log
