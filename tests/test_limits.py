@@ -84,3 +84,14 @@ def test_seats_are_limited_in_all_and_by_address():
     with second, third:
         pass
     assert (admission.seated, dict(admission.by_ip)) == (1, {"10.0.0.1": 1})
+
+
+def test_a_noisy_event_is_reported_once_per_interval_with_how_many():
+    import time
+
+    from diego.logs import OncePerInterval
+
+    report = OncePerInterval(interval=0.2)
+    assert [report() for _ in range(5)] == [1, 0, 0, 0, 0]
+    time.sleep(0.25)
+    assert report() == 5  # the four kept quiet, and this one
