@@ -5,6 +5,7 @@ for sentence similarity; a word's vector is the mean of its tokens' vectors.
 """
 
 import functools
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,15 @@ DIMENSIONS = 256
 @functools.cache
 def _model() -> tuple[object, np.ndarray]:
     # Imported here so that only a process that matches meanings pays for it.
-    import wordllama
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    root = Path(wordllama.__file__).parent
+    # Its files only: importing the package (its own inference code) costs 0.25 s.
+    (root,) = map(Path, importlib.util.find_spec("wordllama").submodule_search_locations)
     tokenizer = Tokenizer.from_file(str(root / "tokenizers" / "l2_supercat_tokenizer_config.json"))
     table = load_file(str(root / "weights" / f"l2_supercat_{DIMENSIONS}.safetensors"))
-    return tokenizer, table["embedding.weight"].astype(np.float32)
+    # Kept in float16, as shipped: converting the whole table would cost every start 0.15 s.
+    return tokenizer, table["embedding.weight"]
 
 
 class WordVectors:
@@ -36,7 +38,11 @@ class WordVectors:
         vector = self._cache.get(word)
         if vector is None:
             ids = self._tokenizer.encode(word, add_special_tokens=False).ids
-            vector = self._table[ids].mean(axis=0) if ids else np.zeros(DIMENSIONS, np.float32)
+            vector = (
+                self._table[ids].astype(np.float32).mean(axis=0)
+                if ids
+                else np.zeros(DIMENSIONS, np.float32)
+            )
             norm = np.linalg.norm(vector)
             vector = vector / norm if norm else vector
             if len(self._cache) < 200_000:
