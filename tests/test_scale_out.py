@@ -192,8 +192,9 @@ def test_redis_going_away_and_back_the_server_chats_on_and_the_count_recovers(
         before, during_answer, during_count, after = asyncio.run(scenario())
     assert (before, during_count, after) == (1, 1, 1)
     assert during_answer in corpus_replies()["Hello"]
-    assert server.log.count("Redis is unreachable") == 1
-    assert "Redis is back" in server.log
+    # Once for the outage (a Redis still starting may refuse once more), not at every try.
+    assert 1 <= server.log.count("Redis is unreachable") <= 2
+    assert server.log.rindex("Redis is back") > server.log.rindex("Redis is unreachable")
 
 
 def test_a_nul_byte_gets_a_polite_reply_and_breaks_no_one_elses_replies(postgres_url, redis_url):
