@@ -12,6 +12,7 @@ from sqlalchemy import select
 from . import DEFAULT_FALLBACK_REPLY
 from .limits import STATEMENT_MAX_LENGTH
 from .matcher import normalize, without_fillers
+from .meaning import MeaningIndex
 from .understanding import Knowledge, Verdict
 from .vector_cache import VectorCache
 
@@ -91,7 +92,8 @@ class BestMeaning(LogicAdapter):
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
-        self.known = Knowledge(encode_prompts=VectorCache(chatbot.storage.engine).encode_all)
+        vectors = VectorCache(chatbot.storage.engine)
+        self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all))
         self._statement = chatbot.storage.get_model("statement")
         self._last_seen_id = 0
 

@@ -10,6 +10,7 @@ the prompts: "How many hearts does an octopus have?" shares most of its words wi
 """
 
 import dataclasses
+import functools
 import math
 import re
 import typing
@@ -58,14 +59,16 @@ class Meaning:
         return self.swapped * self.prompt_covered
 
 
-def words_of(text: str) -> list[Word]:
-    """The words of `text` that can carry meaning, in order."""
+@functools.lru_cache(maxsize=1024)
+def words_of(text: str) -> tuple[Word, ...]:
+    """The words of `text` that can carry meaning, in order. (Kept for the texts last
+    seen: a reply asks for those of what was said three times.)"""
     words = []
     for surface in re.findall(r"[a-z0-9]+", lexicon.rephrase(normalize(text))):
         kind = lexicon.weight_class(surface)
         if kind:
             words.append(Word(surface, lexicon.canonical(surface), kind))
-    return words
+    return tuple(words)
 
 
 class MeaningIndex:
@@ -82,7 +85,7 @@ class MeaningIndex:
         self.vectors = vectors or WordVectors()
         self.encoder = encoder or SentenceEncoder()
         self._encode_prompts = encode_prompts or self.encoder.encode_all
-        self._words: list[list[Word]] = []
+        self._words: list[tuple[Word, ...]] = []
         # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
         self._spellings: list[set[str]] = []
         self._negated: list[bool] = []
@@ -139,7 +142,7 @@ class MeaningIndex:
         return self._compare(text, said, position, float(similarities[position]))
 
     def _compare(
-        self, text: str, said: list[Word], position: int, similarity: float | None
+        self, text: str, said: tuple[Word, ...], position: int, similarity: float | None
     ) -> Meaning:
         prompt = self._words[position]
         _, said_missing, unexplained = self._covered(said, prompt)
@@ -179,7 +182,7 @@ class MeaningIndex:
         )
 
     def _covered(
-        self, words: list[Word], other: list[Word]
+        self, words: tuple[Word, ...], other: tuple[Word, ...]
     ) -> tuple[float, float, tuple[Word, ...]]:
         """The weighted shares of `words` that `other` explains, and that it does not
         explain at all, and those words."""

@@ -7,14 +7,9 @@ shorthands, fillers), `MeaningIndex` for what they mean in their own words.
 
 import dataclasses
 import enum
-import typing
-
-import numpy as np
 
 from .matcher import PromptIndex
 from .meaning import MeaningIndex
-from .sentence_encoder import SentenceEncoder
-from .word_vectors import WordVectors
 
 # Tuned on the "tune" half of bench/semantic/. Confidence is the similarity of the
 # sentences' embeddings, less a share of what the prompt says that was not said ("I use
@@ -50,14 +45,9 @@ LOST = Understanding(Verdict.LOST)
 class Knowledge:
     """The prompts Diego knows replies to, understood as typed and as meant."""
 
-    def __init__(
-        self,
-        vectors: WordVectors | None = None,
-        encoder: SentenceEncoder | None = None,
-        encode_prompts: typing.Callable[[list[str]], np.ndarray] | None = None,
-    ):
+    def __init__(self, meanings: MeaningIndex | None = None):
         self.typed = PromptIndex()
-        self.meanings = MeaningIndex(vectors, encoder, encode_prompts)
+        self.meanings = meanings or MeaningIndex()
         self._prompts: list[str] = []
 
     def __len__(self) -> int:
