@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bocadillo import App, Templates, configure
 
-from diego.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
-from diego.headers import HeaderSizeLimit, SecurityHeaders
-from diego.limits import Buckets, Full, TokenBucket
-from diego.sessions import (
+from diego.serving.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
+from diego.serving.headers import HeaderSizeLimit, SecurityHeaders
+from diego.serving.limits import Buckets, Full, TokenBucket
+from diego.serving.sessions import (
     SESSION_MAX_AGE,
     SessionGuard,
     conversation_of,
@@ -144,8 +144,8 @@ def main(argv=None) -> None:
 
 def serve(asgi_app, config: Settings) -> None:
     """Serve `asgi_app` with uvicorn, as production does."""
-    from diego.connections import ConnectionLimits
-    from diego.server import serve
+    from diego.serving.connections import ConnectionLimits
+    from diego.serving.server import serve
 
     serve(
         asgi_app,

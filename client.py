@@ -131,9 +131,7 @@ def _fail(sentence: str, status: int = 1) -> int:
     return status
 
 
-async def chat(
-    url: str, sessions: SavedSessions, new: bool = False, forget: bool = False
-) -> int:
+async def chat(url: str, sessions: SavedSessions, new: bool = False, forget: bool = False) -> int:
     server = urllib.parse.urlsplit(url)._replace(path="", query="", fragment="").geturl()
     saved = None if new else sessions.get(server)
     if forget and saved:

@@ -29,9 +29,9 @@ def config() -> Settings:
 @provider(scope="app")
 def diego(config: Settings, clients):
     # Heavy imports stay out of module import, as in the Bocadillo tutorial.
-    from diego.bot import Diego
-    from diego.pool import BotPool
-    from diego.training import train
+    from diego.knowledge.bot import Diego
+    from diego.knowledge.training import train
+    from diego.serving.pool import BotPool
 
     bot = Diego(
         config.database_url,
@@ -58,7 +58,7 @@ def diego(config: Settings, clients):
 
 @provider(scope="app")
 async def clients(config: Settings):
-    from diego.presence import MemoryPresence, RedisPresence
+    from diego.serving.presence import MemoryPresence, RedisPresence
 
     if not config.redis_url:
         yield MemoryPresence()
@@ -74,7 +74,7 @@ async def clients(config: Settings):
 
 @provider(scope="app")
 def database(config: Settings):
-    from diego.health import DatabaseProbe
+    from diego.serving.health import DatabaseProbe
 
     probe = DatabaseProbe(config.database_url)
     yield probe
@@ -83,7 +83,7 @@ def database(config: Settings):
 
 @provider(scope="app")
 def admission(config: Settings):
-    from diego.limits import Admission
+    from diego.serving.limits import Admission
 
     return Admission(
         max_clients=config.max_clients,

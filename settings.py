@@ -5,7 +5,7 @@ import typing
 from dataclasses import dataclass
 
 from diego import DEFAULT_FALLBACK_REPLY
-from diego.limits import STATEMENT_MAX_LENGTH
+from diego.serving.limits import STATEMENT_MAX_LENGTH
 
 ENVIRONMENTS = ("development", "production")
 SECRET_KEY_MIN_LENGTH = 32

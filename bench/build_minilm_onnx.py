@@ -1,7 +1,8 @@
 """Build the int8 ONNX graph of all-MiniLM-L6-v2's transformer for onnxruntime (about 11 MB).
 
 The graph holds the 6 layers, mean pooling and L2 normalization; the word-embedding lookup and
-its LayerNorm stay in numpy (diego/sentence_encoder.py computes them from the safetensors):
+its LayerNorm stay in numpy (diego/knowledge/sentence_encoder.py computes them from the
+safetensors):
   inputs : hidden         float32 [batch, seq, 384]  LayerNorm(word[ids] + position[:seq] + type[0])
            attention_mask int64   [batch, seq]       1 for tokens, 0 for padding
   output : embedding      float32 [batch, 384]       mean over the mask, unit length
@@ -12,7 +13,7 @@ pass over CALIBRATION: min cosine 0.998 against the fp32 model.
 
 Run (the build needs onnx, onnx_ir and onnxruntime; the output is deterministic):
   uv run --with onnx --with onnx-ir python -m bench.build_minilm_onnx [OUT]
-OUT defaults to diego/models/minilm-l6-int8.onnx.
+OUT defaults to diego/knowledge/models/minilm-l6-int8.onnx.
 """
 
 import logging
@@ -27,7 +28,7 @@ HEAD = HIDDEN // HEADS
 ALPHA, BITS, BLOCK = 0.7, 8, 128
 KINDS = ("qkv", "out", "up", "down")
 CONTRIB_OPS = ("MultiHeadAttention", "SkipLayerNormalization", "FastGelu")  # fused on CPU
-DEFAULT_OUT = "diego/models/minilm-l6-int8.onnx"
+DEFAULT_OUT = "diego/knowledge/models/minilm-l6-int8.onnx"
 CALIBRATION = [
     "Good morning, how are you today?",
     "What time does the store open on Sundays?",

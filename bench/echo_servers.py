@@ -11,7 +11,7 @@ import argparse
 
 from bocadillo import App, configure, provider
 
-from diego.server import serve
+from diego.serving.server import serve
 
 
 class EchoDiego:

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from diego import DEFAULT_FALLBACK_REPLY
-from diego.training import corpus_files, read_corpus
+from diego.knowledge.training import corpus_files, read_corpus
 
 CORPUS = "chatterbot.corpus.english"
 SEED = 20261125

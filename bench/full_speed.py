@@ -63,7 +63,7 @@ def cpu_per_reply(diego, texts, conversations: int = 100) -> list[float]:
 
 def ceiling(database_url: str, replies: int) -> float:
     """Replies per second of CPU of the read-only bot, in this process, on one core."""
-    from diego.bot import Diego
+    from diego.knowledge.bot import Diego
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     diego = Diego(database_url)
@@ -80,7 +80,7 @@ def thread_scaling(database_url: str, replies: int, threads: int) -> float:
     what a thread pool would get out of the cores, GIL and all."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from diego.bot import Diego
+    from diego.knowledge.bot import Diego
 
     bots = [Diego(database_url) for _ in range(threads)]
     texts = [MESSAGES[n % len(MESSAGES)] for n in range(replies)]
@@ -131,7 +131,7 @@ def echo_rate(app: str, clients: int, seconds: float) -> dict:
 def learning_curve(database_url: str, exchanges: int, window: int) -> list[tuple[int, float]]:
     """(exchanges learned, median CPU ms per reply) along `exchanges` learned exchanges."""
     from bench.eval_cases import load_cases
-    from diego.bot import Diego
+    from diego.knowledge.bot import Diego
 
     diego = Diego(database_url, learn_from_users=True)
     texts = [case["text"] for case in load_cases()]
@@ -199,7 +199,7 @@ def start_times(database_url: str, runs: int) -> dict:
         with LiveServer(database_url, env=SERVER_ENV) as server:
             times.append(server.ready_at - server.started_at)
     imports = {}
-    for name, code in [("app", "import app"), ("bot", "import diego.bot")]:
+    for name, code in [("app", "import app"), ("bot", "import diego.knowledge.bot")]:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, check=True, env=os.environ | SERVER_ENV

@@ -8,7 +8,7 @@ In this process, pinned to one core, over the whole English corpus and diego.yml
 - the typing-variant eval (bench/eval_cases.jsonl): understood or not;
 - CPU per reply (`time.process_time()`), p50 and p99, over the whole semantic eval.
 
-Today's matcher is `Knowledge` (diego/understanding.py), measured inside Diego's full
+Today's matcher is `Knowledge` (diego/knowledge/understanding.py), measured inside Diego's full
 reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2 in
 numpy) alone. The one before it is `PromptIndex` with
 its similarity threshold of 0.6 (what Diego shipped until this benchmark was written),
@@ -26,9 +26,9 @@ from pathlib import Path
 from bench import eval_cases, semantic_eval
 from bench.understanding import spread_sample, start, stock_bot
 from diego import DEFAULT_FALLBACK_REPLY
-from diego.bot import Diego
-from diego.matcher import PromptIndex
-from diego.training import train
+from diego.knowledge.bot import Diego
+from diego.knowledge.matcher import PromptIndex
+from diego.knowledge.training import train
 
 BEFORE_THRESHOLD = 0.6  # the similarity the matcher before this one answered from
 OUTCOMES = ["right", "fallback", "clarified", "wrong"]
@@ -106,7 +106,7 @@ def main(argv=None) -> None:
 
         results["Diego now"] = ask_all(reply_now, cases)
         understood["Diego now"] = variants_understood(reply_now, variants)
-        knowledge = diego.matcher.known
+        knowledge = diego.knowledge.matcher.known
         matcher_cpu = [cpu_of(knowledge.understand, case["text"]) for case in cases]
         encoder = knowledge.meanings.encoder
         encoder_cpu = [cpu_of(encoder.encode, case["text"]) for case in cases]

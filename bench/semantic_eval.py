@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 from diego import DEFAULT_FALLBACK_REPLY
-from diego.training import DEFAULT_CORPORA, corpus_files, read_corpus
+from diego.knowledge.training import DEFAULT_CORPORA, corpus_files, read_corpus
 
 FOLDER = Path(__file__).with_name("semantic")
 KINDS = ["reworded", "lookalike", "unknown"]

@@ -22,7 +22,7 @@ import websockets
 
 from tests.conftest import copy_of, trained_knowledge
 from tests.live import LiveServer, rss_kib
-from tests.test_connections import flood_with_pings, raw_websocket
+from tests.serving.test_connections import flood_with_pings, raw_websocket
 from tests.test_faults import worker_pids
 
 

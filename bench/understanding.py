@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from bench.eval_cases import CORPUS, KINDS, load_cases
-from diego.bot import Diego
-from diego.training import train
+from diego.knowledge.bot import Diego
+from diego.knowledge.training import train
 
 KIND_ORDER = [*KINDS, "unknown"]
 

@@ -6,7 +6,7 @@ import sys
 
 from settings import Settings, SettingsError
 
-from .training import DEFAULT_CORPORA, CorpusError
+from .knowledge.training import DEFAULT_CORPORA, CorpusError
 
 
 def main(argv=None) -> int:
@@ -31,8 +31,8 @@ def main(argv=None) -> int:
     database_url = args.database_url or settings.database_url
 
     logging.getLogger("chatterbot").setLevel(logging.WARNING)
-    from .bot import Diego
-    from .training import train
+    from .knowledge.bot import Diego
+    from .knowledge.training import train
 
     diego = Diego(database_url)
     try:

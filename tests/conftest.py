@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from diego.bot import Diego
-from diego.training import DEFAULT_CORPORA, train
+from diego.knowledge.bot import Diego
+from diego.knowledge.training import DEFAULT_CORPORA, train
 
 from .live import LiveServer
 

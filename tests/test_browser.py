@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from diego.training import DEFAULT_CORPORA
+from diego.knowledge.training import DEFAULT_CORPORA
 
 from .conftest import copy_of, trained_knowledge
 from .live import LiveServer
@@ -221,7 +221,7 @@ def test_forget_this_conversation_erases_it_and_chat_goes_on(page_server, open_p
     page = open_page(page_server)
     say(page, "Hello")
     page.click("#forget")
-    page.wait_for_function("document.querySelectorAll('#messages li').length === 0")
+    playwright_api.expect(page.locator("#messages li")).to_have_count(0)
     connected(page)
     assert say(page, "How are you?") in corpus_replies()["How are you?"]
     page.reload()

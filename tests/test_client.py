@@ -66,9 +66,7 @@ def test_the_next_run_continues_the_conversation_and_new_starts_afresh(
     assert "(2 earlier messages;" in capsys.readouterr().out  # the new one, not the first
 
 
-def test_forget_erases_the_conversation_on_the_server_and_starts_a_new_one(
-    server, typed, capsys
-):
+def test_forget_erases_the_conversation_on_the_server_and_starts_a_new_one(server, typed, capsys):
     typed("Hello", "How are you?")
     assert repl.main([server.ws_url]) == 0
     capsys.readouterr()

@@ -15,7 +15,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from diego.conversation import CANNOT_THINK, TOO_FAST
+from diego.serving.conversation import CANNOT_THINK, TOO_FAST
 
 from .conftest import copy_of
 from .live import LiveServer, rss_kib

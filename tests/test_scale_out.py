@@ -17,14 +17,14 @@ import time
 import pytest
 import websockets
 
-from diego.conversation import CANNOT_THINK
+from diego.serving.conversation import CANNOT_THINK
 
 from .conftest import service_or_skip
 from .live import ROOT, LiveServer
 from .test_server import corpus_replies
 
 SECRET = {"SECRET_KEY": "a-secret-key-shared-by-every-instance-0123"}
-PRESENCE_TTL = 6  # seconds: diego.presence.RedisPresence's default
+PRESENCE_TTL = 6  # seconds: diego.serving.presence.RedisPresence's default
 
 
 def instance(postgres_url, redis_url, *args, **env):
@@ -217,8 +217,8 @@ def test_a_nul_byte_gets_a_polite_reply_and_breaks_no_one_elses_replies(postgres
 
 FAILED_STATEMENT = """
 import sys
-from diego.bot import Diego
-from diego.training import train
+from diego.knowledge.bot import Diego
+from diego.knowledge.training import train
 
 diego = Diego(sys.argv[1], learn_from_users=True)
 train(diego, ["chatterbot.corpus.english.greetings"])

@@ -16,7 +16,7 @@ import websockets
 from chatterbot.corpus import list_corpus_files
 from websockets.exceptions import ConnectionClosed
 
-from diego.training import DEFAULT_CORPORA, read_corpus
+from diego.knowledge.training import DEFAULT_CORPORA, read_corpus
 
 from .conftest import copy_of
 from .live import ROOT, LiveServer

@@ -14,7 +14,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from diego.conversation import CANNOT_THINK, TOO_FAST, TOO_FAST_CLOSE
+from diego.serving.conversation import CANNOT_THINK, TOO_FAST, TOO_FAST_CLOSE
 
 from .live import LiveServer
 from .test_server import corpus_replies

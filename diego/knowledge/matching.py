@@ -1,0 +1,164 @@
+"""How Diego picks an answer: a ChatterBot logic adapter over what he knows."""
+
+import random
+import re
+import typing
+
+from chatterbot import languages
+from chatterbot.conversation import Statement
+from chatterbot.logic import LogicAdapter
+from sqlalchemy import select
+
+from .. import DEFAULT_FALLBACK_REPLY
+from ..serving.limits import STATEMENT_MAX_LENGTH
+from .matcher import normalize, without_fillers
+from .meaning import MeaningIndex
+from .understanding import Knowledge, Verdict
+from .vector_cache import VectorCache
+
+CLARIFYING = 'Did you mean "{prompt}"?'
+_CLARIFYING = re.compile(r'Did you mean "(?P<prompt>.*)"\?', re.DOTALL)
+# Answers to 'Did you mean "..."?', as `normalize` spells them.
+YES = frozenset(
+    [
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "yea",
+        "yup",
+        "aye",
+        "sure",
+        "right",
+        "exactly",
+        "correct",
+        "indeed",
+        "absolutely",
+        "definitely",
+        "certainly",
+        "of course",
+        "ok",
+        "okay",
+        "i did",
+        "yes please",
+        "yes i did",
+        "yes exactly",
+        "yes that is right",
+        "that is right",
+        "that is correct",
+        "that is it",
+        "that is what i meant",
+        "you got it",
+    ]
+)
+NO = frozenset(
+    [
+        "no", "n", "nope", "nah", "no thanks", "no i did not", "i did not", "not really",
+        "not quite", "not at all", "wrong", "incorrect", "neither", "no way", "negative",
+        "not that", "that is not it", "that is not what i meant",
+    ]
+)  # fmt: skip
+
+
+def clarifying_question(prompt: str) -> str:
+    """Diego's question when unsure: does the person mean this known prompt?"""
+    return CLARIFYING.format(prompt=" ".join(prompt.split()))
+
+
+def asked_about(reply: str | None) -> str | None:
+    """The prompt a clarifying question asks about, or None if `reply` is not one."""
+    found = _CLARIFYING.fullmatch(reply or "")
+    return found["prompt"] if found else None
+
+
+class BestMeaning(LogicAdapter):
+    """Replies to the known statement that means what was said; when unsure, asks.
+
+    Known statements and their replies are read from ChatterBot's storage into a
+    `Knowledge` once, then only what was stored since (by any process: a learning
+    server, `python -m diego train`) before each answer. When Diego is sure, he answers;
+    between sure and lost, he asks 'Did you mean "..."?' and a yes gets that prompt's
+    answer, a no the fallback; lost, the fallback. The question is read back from the
+    conversation's history, so the yes may reach another worker, or a restarted server.
+    """
+
+    def __init__(
+        self,
+        chatbot,
+        fallback_reply: str = DEFAULT_FALLBACK_REPLY,
+        last_reply: typing.Callable[[str], str | None] | None = None,
+        **kwargs,
+    ):
+        super().__init__(chatbot, **kwargs)
+        self.fallback_reply = fallback_reply
+        self.last_reply = last_reply
+        vectors = VectorCache(chatbot.storage.engine)
+        self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all))
+        self._statement = chatbot.storage.get_model("statement")
+        self._last_seen_id = 0
+
+    def catch_up(self) -> None:
+        """Index the statements stored since the last look."""
+        model = self._statement
+        query = (
+            select(model.id, model.text, model.in_response_to, model.persona)
+            .where(model.id > self._last_seen_id)
+            .order_by(model.id)
+        )
+        with self.chatbot.storage.engine.connect() as connection:
+            for id_, text, in_response_to, persona in connection.execute(query):
+                # As in stock ChatterBot, Diego's own words are never offered as replies.
+                if in_response_to and not persona.startswith("bot:"):
+                    self.known.add(in_response_to, text)
+                self._last_seen_id = id_
+        self.known.encode_pending()
+
+    def process(self, statement: Statement, additional_response_selection_parameters=None):
+        self.catch_up()
+        answer = self._answer_to_question(statement)
+        if answer is not None:
+            return answer
+        understood = self.known.understand(statement.text)
+        if understood.verdict is Verdict.SURE:
+            return _response(random.choice(understood.replies), understood.confidence)
+        if understood.verdict is Verdict.UNSURE:
+            return _response(clarifying_question(understood.prompt), understood.confidence)
+        return _response(self.fallback_reply, 0)
+
+    def _answer_to_question(self, statement: Statement) -> Statement | None:
+        """If `statement` answers Diego's clarifying question yes or no, the reply."""
+        said = without_fillers(normalize(statement.text))
+        if self.last_reply is None or (said not in YES and said not in NO):
+            return None
+        prompt = asked_about(self.last_reply(statement.conversation))
+        if prompt is None:
+            return None
+        replies = self.known.replies_to(prompt)
+        if said in NO or not replies:
+            return _response(self.fallback_reply, 0)
+        return _response(random.choice(replies), 1)
+
+
+def _response(text: str, confidence: float) -> Statement:
+    response = Statement(text=text)
+    response.confidence = confidence
+    return response
+
+
+class NormalizingTagger:
+    """A ChatterBot tagger: a statement's search text is its normalized form.
+
+    ChatterBot's `LowercaseTagger` runs a spaCy pipeline for each text (and building
+    it costs a tenth of a second at start-up); Diego's matcher needs none.
+    """
+
+    language = languages.ENG
+
+    def needs_text_indexing(self) -> bool:
+        return True
+
+    def get_text_index_string(self, text: str | list[str]) -> str | list[str]:
+        if isinstance(text, list):
+            return [self.get_text_index_string(each) for each in text]
+        # Spelled-out shorthands make it longer than the text: it must fit the same column.
+        return normalize(text)[:STATEMENT_MAX_LENGTH]

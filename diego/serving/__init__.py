@@ -1,0 +1,1 @@
+"""How Diego is served: the worker pool, presence, limits, sessions, connections and health."""

@@ -1,0 +1,74 @@
+"""The real Diego in-process: weak matches admitted, and each conversation's history kept."""
+
+import pytest
+
+from diego import DEFAULT_FALLBACK_REPLY
+from diego.knowledge.bot import Diego
+
+from ..conftest import copy_of
+from ..test_server import corpus_replies, statement_count
+
+NONSENSE = ["asdkjh qwe", "xyz", "Zzzz qqqq vvvv", "7 + banana = ?"]
+
+
+@pytest.fixture(scope="module")
+def diego(trained_database):
+    diego = Diego(trained_database)
+    yield diego
+    diego.close()
+
+
+@pytest.mark.parametrize("text", NONSENSE)
+def test_a_weak_match_gets_the_fallback_reply_not_a_random_statement(diego, text):
+    assert diego.reply(text, "weak") == DEFAULT_FALLBACK_REPLY
+
+
+@pytest.mark.parametrize("prompt", ["Hello", "How are you?", "Are you a robot?"])
+def test_a_known_prompt_still_gets_its_corpus_reply(diego, prompt):
+    assert diego.reply(prompt, "known") in corpus_replies()[prompt]
+
+
+def test_the_fallback_reply_is_configurable(trained_database):
+    diego = Diego(trained_database, fallback_reply="Come again?")
+    try:
+        assert diego.reply(NONSENSE[0], "configured") == "Come again?"
+    finally:
+        diego.close()
+
+
+def test_each_exchange_is_kept_in_its_own_conversation(diego):
+    diego.reply("Hello", "alice")
+    diego.reply("xyz", "bob")
+    diego.reply("How are you?", "alice")
+    alice = diego.recent_messages("alice", limit=10)
+    assert [m["from"] for m in alice] == ["user", "diego", "user", "diego"]
+    assert [alice[0]["text"], alice[2]["text"]] == ["Hello", "How are you?"]
+    assert alice[1]["text"] in corpus_replies()["Hello"]
+    assert diego.recent_messages("bob", limit=10) == [
+        {"from": "user", "text": "xyz"},
+        {"from": "diego", "text": DEFAULT_FALLBACK_REPLY},
+    ]
+    assert diego.recent_messages("nobody", limit=10) == []
+
+
+def test_recent_messages_are_the_last_ones_oldest_first(diego):
+    for number in range(5):
+        diego.reply(f"message {number}", "long")
+    recent = diego.recent_messages("long", limit=3)
+    assert [m["text"] for m in recent] == [
+        DEFAULT_FALLBACK_REPLY,
+        "message 4",
+        DEFAULT_FALLBACK_REPLY,
+    ]
+
+
+def test_read_only_diego_keeps_history_but_learns_nothing(tmp_path, trained_database):
+    url = copy_of(trained_database, tmp_path)
+    before = statement_count(url)
+    diego = Diego(url)
+    try:
+        diego.reply("Teach you this", "reader")
+        assert len(diego.recent_messages("reader", limit=10)) == 2
+    finally:
+        diego.close()
+    assert statement_count(url) == before

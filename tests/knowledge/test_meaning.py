@@ -1,0 +1,89 @@
+"""Understanding what people mean: rewordings found, look-alikes and the unknown refused."""
+
+import pytest
+
+from diego.knowledge.understanding import Knowledge, Verdict
+
+KNOWN = {
+    "What is the largest planet in our solar system?": "Jupiter.",
+    "How many hearts does an octopus have?": "Three.",
+    "Who was the 37th President of the United States?": "Richard Nixon.",
+    "What is your name?": "Diego.",
+    "How are you?": "I am doing well.",
+    "What is AI?": "The science of making machines think.",
+    "Do you like violence?": "Not especially.",
+    "When did World War II begin?": "In 1939.",
+    "My internet is not working.": "Restart the router.",
+}
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    knowledge = Knowledge()
+    for prompt, reply in KNOWN.items():
+        knowledge.add(prompt, reply)
+    return knowledge
+
+
+@pytest.mark.parametrize(
+    "said, meant",
+    [
+        ("what is the biggest planet in the solar system",
+         "What is the largest planet in our solar system?"),
+        ("what is artificial intelligence", "What is AI?"),
+        ("When did the Second World War start?", "When did World War II begin?"),
+        ("Can you explain what artificial intelligence is?", "What is AI?"),
+        ("tell me your name", "What is your name?"),
+        ("what is the most massive planet", "What is the largest planet in our solar system?"),
+        ("I can't get online, the internet has stopped working", "My internet is not working."),
+        ("wat is ur nmae", "What is your name?"),  # typos and shorthands, as before
+        ("How many hearts does an octopuss have", "How many hearts does an octopus have?"),
+    ],
+)  # fmt: skip
+def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
+    understood = knowledge.understand(said)
+    assert (understood.verdict, understood.prompt) == (Verdict.SURE, meant)
+    assert understood.replies == (KNOWN[meant],)
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "How many arms does an octopus have?",
+        "Who was the 38th President of the United States?",
+        "What is the smallest planet in our solar system?",
+        "When did World War II end?",
+        "Do you like pizza?",
+        # A no or not on one side only is never the same meaning.
+        "My internet is working.",
+        "my internet is working fine now",
+        "is AI not a science",
+    ],
+)
+def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
+    assert knowledge.understand(lookalike).verdict is Verdict.LOST
+
+
+def test_a_mistyped_not_is_still_a_not(knowledge):
+    understood = knowledge.understand("My internet is nto workibng")
+    assert (understood.verdict, understood.prompt) == (Verdict.SURE, "My internet is not working.")
+
+
+@pytest.mark.parametrize(
+    "unknown", ["tell me about python", "How many wheels does a bicycle have?", "asdkjh qwe"]
+)
+def test_what_nothing_known_means_is_lost(knowledge, unknown):
+    assert knowledge.understand(unknown).verdict is Verdict.LOST
+
+
+def test_between_sure_and_lost_diego_is_unsure_of_the_closest_prompt(knowledge):
+    understood = knowledge.understand("an octopus")
+    assert understood.verdict is Verdict.UNSURE
+    assert understood.prompt == "How many hearts does an octopus have?"
+
+
+def test_a_prompt_learned_later_is_understood_at_once(knowledge):
+    fresh = Knowledge()
+    assert fresh.understand("what is your name").verdict is Verdict.LOST
+    fresh.add("What is your name?", "Diego.")
+    assert fresh.understand("what is your name").replies == ("Diego.",)
