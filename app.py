@@ -65,8 +65,9 @@ async def conversation(ws, diego, save_client, config, admission):
     if not admission.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
         await forbid(ws.receive_event, ws.send_event)
         return
+    address = ws.client.host if ws.client else ""
     try:
-        seat = admission.seat(ws.client.host if ws.client else "")
+        seat = admission.seat(address)
     except Full as full:
         await refuse(ws.receive_event, ws.send_event, TRY_AGAIN_LATER, str(full))
         return
@@ -77,7 +78,7 @@ async def conversation(ws, diego, save_client, config, admission):
             await converse(
                 ws.receive_event,
                 ws.send_event,
-                lambda text: diego.reply(text, conversation=conversation_id),
+                lambda text: diego.reply(text, conversation=conversation_id, address=address),
                 max_message_length=config.max_message_length,
                 bucket=Buckets(TokenBucket(config.rate_limit, config.rate_burst), seat.bucket),
             )

@@ -19,7 +19,7 @@ class EchoDiego:
     def __init__(self):
         self.conversations = defaultdict(list)
 
-    async def reply(self, text: str, conversation: str) -> str:
+    async def reply(self, text: str, conversation: str, address: str = "") -> str:
         self.conversations[conversation] += [
             {"from": "user", "text": text},
             {"from": "diego", "text": text},

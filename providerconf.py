@@ -8,6 +8,7 @@ import logging
 
 from bocadillo import provider
 
+from diego.serving.sessions import development_secret_key
 from settings import Settings
 
 logger = logging.getLogger("diego")
@@ -30,29 +31,44 @@ def config() -> Settings:
 def diego(config: Settings, clients):
     # Heavy imports stay out of module import, as in the Bocadillo tutorial.
     from diego.knowledge.bot import Diego
+    from diego.knowledge.learning import LearningPolicy
     from diego.knowledge.training import train
+    from diego.serving.history_writer import HistoryWriter
     from diego.serving.pool import BotPool
 
     bot = Diego(
         config.database_url,
         learn_from_users=config.learn_from_users,
+        learning=LearningPolicy(
+            quorum=config.learn_quorum,
+            max_length=config.learn_max_length,
+            blocklist_file=config.learn_blocklist,
+            address_key=(
+                config.secret_key or development_secret_key(config.secret_key_file)
+            ).encode(),
+        ),
         # The workers forked below read the live count that /client-count reads.
         count_clients=clients.current_count,
         fallback_reply=config.fallback_reply,
+        keep_history=False,  # kept by `history` below, many exchanges per transaction
     )
     added = train(bot, progress=True)
     if added:
         logger.info("Diego learned %d statements.", added)
     bot.catch_up()  # once, here: the workers forked below share the index
-    pool = BotPool(bot, workers=config.bot_workers, reply_timeout=config.reply_timeout)
+    history = HistoryWriter(bot.history)
+    pool = BotPool(
+        bot, workers=config.bot_workers, reply_timeout=config.reply_timeout, keep=history.keep
+    )
     if config.history_retention_days:
         # A retention shorter than a day (for a benchmark) is pruned more often.
         interval = min(HISTORY_PRUNING_INTERVAL, config.history_retention_days * 86400 / 4)
-        pool.every(interval, "prune_history", config.history_retention_days)
+        pool.every(interval, "prune", config.history_retention_days)
     try:
         yield pool
     finally:
         pool.close()
+        history.close()
         bot.close()
 
 

@@ -25,6 +25,9 @@ class Settings:
     database_url: str = "sqlite:///diego.sqlite3"
     redis_url: str = ""  # empty: presence kept in this process only
     learn_from_users: bool = False
+    learn_quorum: int = 3  # distinct people who must teach an exchange before all hear it
+    learn_max_length: int = 280  # longer teachings are refused
+    learn_blocklist: str = ""  # a file of more words never learned, one per line
     max_message_length: int = 1000
     max_frame_size: int = 64 * 1024
     bot_workers: int = os.cpu_count() or 1
@@ -67,6 +70,15 @@ class Settings:
             database_url=_database_url(environ, default.database_url),
             redis_url=_redis_url(environ),
             learn_from_users=_boolean(environ, "LEARN_FROM_USERS", default.learn_from_users),
+            learn_quorum=_integer(environ, "LEARN_QUORUM", default.learn_quorum, low=1, high=1000),
+            learn_max_length=_integer(
+                environ,
+                "LEARN_MAX_LENGTH",
+                default.learn_max_length,
+                low=1,
+                high=STATEMENT_MAX_LENGTH,
+            ),
+            learn_blocklist=_readable_file(environ, "LEARN_BLOCKLIST"),
             max_message_length=_integer(
                 environ,
                 "MAX_MESSAGE_LENGTH",
@@ -153,6 +165,13 @@ def _number(environ, name: str, default: float, *, low: float, high: float) -> f
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
     return value
+
+
+def _readable_file(environ, name: str) -> str:
+    path = environ.get(name, "").strip()
+    if path and not os.access(path, os.R_OK):
+        raise SettingsError(f"{name} must be a readable file, got {path!r}")
+    return path
 
 
 def _origins(environ) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from diego.serving.server import serve
 class EchoDiego:
     workers = alive_workers = 1
 
-    async def reply(self, text: str, conversation: str) -> str:
+    async def reply(self, text: str, conversation: str, address: str = "") -> str:
         return text
 
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:

@@ -106,7 +106,7 @@ def main(argv=None) -> None:
 
         results["Diego now"] = ask_all(reply_now, cases)
         understood["Diego now"] = variants_understood(reply_now, variants)
-        knowledge = diego.knowledge.matcher.known
+        knowledge = diego.matcher.known
         matcher_cpu = [cpu_of(knowledge.understand, case["text"]) for case in cases]
         encoder = knowledge.meanings.encoder
         encoder_cpu = [cpu_of(encoder.encode, case["text"]) for case in cases]

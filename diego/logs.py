@@ -12,9 +12,9 @@ class OncePerInterval:
         self._last = -float("inf")
         self._count = 0
 
-    def __call__(self) -> int:
-        """How many events to report now (this one included), or 0 to stay quiet."""
-        self._count += 1
+    def __call__(self, events: int = 1) -> int:
+        """How many events to report now (these included), or 0 to stay quiet."""
+        self._count += events
         now = time.monotonic()
         if now - self._last < self.interval:
             return 0

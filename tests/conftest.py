@@ -21,6 +21,17 @@ def trained_knowledge(folder, corpora=DEFAULT_CORPORA) -> str:
     return url
 
 
+def knowledge_of(folder, corpus: str) -> str:
+    """A new SQLite knowledge base in `folder` trained on one corpus file's text; its URL."""
+    path = folder / "corpus.yml"
+    path.write_text(corpus)
+    url = f"sqlite:///{folder / 'knowledge.sqlite3'}"
+    diego = Diego(url)
+    train(diego, [str(path)])
+    diego.close()
+    return url
+
+
 def copy_of(database_url: str, folder, name: str = "copy.sqlite3") -> str:
     """Copy a SQLite knowledge base into `folder`; return the copy's URL."""
     copy = folder / name

@@ -39,6 +39,7 @@ class LiveServer:
         ready_timeout: float = 60,
         command=(sys.executable, "app.py"),
     ):
+        self.database_url = database_url
         self.command = [*command, "--port", str(port), "--database-url", database_url, *args]
         # A variable given as None is removed from the server's environment. Every test
         # client comes from one address: only the tests of that limit keep it.

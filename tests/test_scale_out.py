@@ -91,8 +91,9 @@ def test_what_one_instance_learns_the_other_answers(postgres_url, redis_url, tmp
     command = [sys.executable, "-m", "diego", "train", str(seed), "--database-url", postgres_url]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
 
-    with instance(postgres_url, redis_url, "--learn") as first:
-        with instance(postgres_url, redis_url, "--learn") as second:
+    # One teacher is enough here; tests/test_learning.py tests the quorum.
+    with instance(postgres_url, redis_url, "--learn", LEARN_QUORUM="1") as first:
+        with instance(postgres_url, redis_url, "--learn", LEARN_QUORUM="1") as second:
 
             async def scenario():
                 async with websockets.connect(first.ws_url) as ws:

@@ -186,12 +186,14 @@ def test_learning_keeps_one_conversation_per_client(tmp_path, trained_database):
         asyncio.run(ask(server.ws_url, "Hello", "How are you?"))
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         rows = db.execute(
-            "select conversation, count(*) from statement "
-            "where conversation != 'training' group by conversation"
+            "select conversation, persona from statement where conversation != 'training'"
         ).fetchall()
-    # Each client's two questions and two answers, in a conversation of its own.
-    assert [count for _, count in rows] == [4, 4]
+    # Each client's second message, taught in reply to Diego's first answer, in a
+    # conversation of its own; both from one address, kept as a hash of it.
+    assert len(rows) == 2 and len({conversation for conversation, _ in rows}) == 2
     assert all(len(conversation) == 32 for conversation, _ in rows)
+    assert len({persona for _, persona in rows}) == 1
+    assert rows[0][1].startswith("user:") and "127.0.0.1" not in rows[0][1]
 
 
 def test_invalid_setting_fails_at_startup_naming_it():

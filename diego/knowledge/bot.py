@@ -1,10 +1,11 @@
 """Diego's mind: a ChatterBot over a persistent knowledge base."""
 
+import datetime
 import logging
 import typing
 
 from chatterbot import ChatBot
-from sqlalchemy import delete, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import DEFAULT_FALLBACK_REPLY
@@ -12,7 +13,8 @@ from ..logs import OncePerInterval
 from ..serving.conversation import one_line
 from . import sqlite
 from .history import History
-from .matching import NormalizingTagger
+from .learning import TEACHER, LearningPolicy, blocklist, refusal, teacher_of
+from .matching import NormalizingTagger, asked_about
 
 NAME = "Diego"
 
@@ -31,9 +33,14 @@ class Diego:
         database_url: str,
         *,
         learn_from_users: bool = False,
+        learning: LearningPolicy | None = None,
         count_clients: typing.Callable[[], int] | None = None,
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
+        keep_history: bool = True,
     ):
+        """`keep_history=False` leaves keeping each exchange to the caller (the server
+        keeps them in batches: `HistoryWriter`)."""
+        learning = learning or LearningPolicy()
         adapters = []
         if count_clients is not None:
             adapters.append(
@@ -48,6 +55,7 @@ class Diego:
                 "fallback_reply": fallback_reply,
                 # Diego's last reply, for the answer to a clarifying question.
                 "last_reply": lambda conversation: self.history.last_reply(conversation),
+                "quorum": learning.quorum,
             }
         )
         # The tagger needs no spaCy language model, so nothing is downloaded.
@@ -55,7 +63,8 @@ class Diego:
             NAME,
             database_uri=database_url,
             tagger=NormalizingTagger(),
-            read_only=not learn_from_users,
+            # Diego learns by himself (`_learn`): what, from whom, and what never.
+            read_only=True,
             logic_adapters=adapters,
             # Stock ChatterBot collapses whitespace in everything it stores, replies
             # included: the corpus's code samples would lose their lines. The matcher
@@ -63,16 +72,25 @@ class Diego:
             preprocessors=[],
         )
         self.history = History(self.chatbot.storage.engine)
+        self.keep_history = keep_history
         self._history_missed = OncePerInterval()
         self.matcher = self.chatbot.logic_adapters[-1]
+        self.fallback_reply = fallback_reply
+        self.learn_from_users = learn_from_users
+        self.learning = learning
+        self._blocked = blocklist(learning.blocklist_file) if learn_from_users else frozenset()
+        self._learning_failed = OncePerInterval()
         self.catch_up()
 
     def catch_up(self) -> None:
         """Take in what was learned since the bot was made (by training, say)."""
         self.matcher.catch_up()
 
-    def reply(self, text: str, conversation: str) -> str:
-        """Return Diego's answer to `text` within the given conversation, and keep both."""
+    def reply(self, text: str, conversation: str, address: str = "") -> str:
+        """Return Diego's answer to `text` within the given conversation, and keep both.
+        With learning on, `text` is also taught (by `address`) as a reply to Diego's
+        previous one."""
+        previous = self.history.last_reply(conversation) if self.learn_from_users else None
         try:
             reply = self.chatbot.get_response(text, conversation=conversation).text
         except Exception as exc:
@@ -85,40 +103,87 @@ class Diego:
                 # time, so that Diego recovers by himself when it is back.
                 self.chatbot.storage.engine.dispose()
             raise
-        try:
-            self.history.record(conversation, said=text, replied=reply)
-        except SQLAlchemyError as exc:
-            # The client still gets the answer; only the history misses it.
-            missed = self._history_missed()
-            if missed:
-                logger.error(
-                    "Could not keep %d exchange(s) in the history: %s", missed, one_line(exc)
-                )
+        if self.keep_history:
+            try:
+                self.history.record(conversation, said=text, replied=reply)
+            except SQLAlchemyError as exc:
+                # The client still gets the answer; only the history misses it.
+                missed = self._history_missed()
+                if missed:
+                    logger.error(
+                        "Could not keep %d exchange(s) in the history: %s", missed, one_line(exc)
+                    )
+        if previous is not None:
+            self._learn(text, previous, conversation, address)
         return reply
+
+    def _learn(self, text: str, prompt: str, conversation: str, address: str) -> None:
+        """Keep `text` as taught in reply to `prompt`, unless it may not be learned."""
+        # Not a reply to anything Diego knows, nor one to his question.
+        if prompt == self.fallback_reply or asked_about(prompt) is not None:
+            return
+        reason = refusal(text, self.learning.max_length, self._blocked)
+        storage = self.chatbot.storage
+        try:
+            if reason is not None:
+                self.matcher.learning.count_refusal(reason)
+                return
+            index = self.chatbot.tagger.get_text_index_string
+            storage.create(
+                text=text,
+                search_text=index(text),
+                in_response_to=prompt,
+                search_in_response_to=index(prompt),
+                conversation=conversation,
+                persona=teacher_of(address, self.learning.address_key),
+            )
+        except SQLAlchemyError as exc:
+            storage.Session.remove()
+            failed = self._learning_failed()
+            if failed:
+                logger.error("Could not learn %d teaching(s): %s", failed, one_line(exc))
 
     def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         """The conversation's last `limit` messages, oldest first."""
         return self.history.recent(conversation, limit)
 
     def forget(self, conversation: str) -> int:
-        """Erase a conversation: its history, and what ChatterBot kept of it (what was
-        learned from it, with learning on). Returns how many messages were erased."""
+        """Erase a conversation: its history, and what it taught (with learning on).
+        Returns how many messages were erased."""
         statement = self.chatbot.storage.get_model("statement")
-        ids = select(statement.id).where(statement.conversation == conversation)
-        with self.chatbot.storage.engine.begin() as connection:
-            connection.execute(
-                delete(statement.tags.property.secondary).where(
-                    statement.tags.property.secondary.c.statement_id.in_(ids)
-                )
-            )
-            connection.execute(delete(statement).where(statement.conversation == conversation))
+        query = select(statement.id).where(statement.conversation == conversation)
+        with self.chatbot.storage.engine.connect() as connection:
+            taught = connection.scalars(query).all()
+        self.matcher.learning.erase(statement, taught)
         return self.history.forget(conversation)
 
-    def prune_history(self, days: float) -> int:
-        """Erase the history older than `days`; return how many messages."""
+    def prune(self, days: float) -> int:
+        """Erase the history older than `days`, and the teachings as old that never found
+        their quorum (so that spam does not pile up); return how many messages."""
         erased = self.history.prune(days)
         if erased:
             logger.info("Erased %d messages older than %g days from the history", erased, days)
+        self.matcher.catch_up()
+        statement = self.chatbot.storage.get_model("statement")
+        cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+        query = select(statement.id).where(
+            statement.persona.startswith(TEACHER), statement.created_at < cutoff
+        )
+        with self.chatbot.storage.engine.connect() as connection:
+            old = connection.scalars(query).all()
+        teachings = self.matcher.teachings
+        waiting = [
+            id_
+            for id_ in old
+            if (exchange := teachings.exchange_of(id_)) is None or not teachings.live(exchange)
+        ]
+        if waiting:
+            self.matcher.learning.erase(statement, waiting)
+            logger.info(
+                "Erased %d teachings older than %g days that too few people taught",
+                len(waiting),
+                days,
+            )
         return erased
 
     def after_fork(self) -> None:
@@ -130,7 +195,7 @@ class Diego:
 
 
 class _ChatBot(ChatBot):
-    """ChatterBot, without reading a whole conversation to find its last statement."""
+    """ChatterBot, without reading the conversation's last statement at every reply."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,10 +210,7 @@ class _ChatBot(ChatBot):
             )
 
     def get_latest_response(self, conversation: str):
-        # Stock ChatterBot loads every statement of the conversation at every reply, so
-        # with learning on each reply costs more than the one before.
-        model = self.storage.get_model("statement")
-        query = select(model).where(model.conversation == conversation).order_by(model.id.desc())
-        with self.storage.Session() as session:
-            latest = session.scalars(query.limit(1)).first()
-            return self.storage.model_to_object(latest) if latest is not None else None
+        # Stock ChatterBot reads it (every statement of the conversation, at that) only to
+        # learn the reply as an answer to it. Diego learns by himself, from his history,
+        # and none of his adapters needs it: a query per reply saved.
+        return None

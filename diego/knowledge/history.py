@@ -2,7 +2,7 @@
 
 import datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, delete, func, select
+from sqlalchemy import Column, DateTime, Integer, String, Text, delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
@@ -30,13 +30,16 @@ class History:
 
     def record(self, conversation: str, said: str, replied: str) -> None:
         """Keep one exchange: what the client said and Diego's reply."""
-        with Session(self.engine) as session, session.begin():
-            session.add_all(
-                [
-                    Message(conversation=conversation, sender="user", text=said),
-                    Message(conversation=conversation, sender="diego", text=replied),
-                ]
-            )
+        self.record_all([(conversation, said, replied)])
+
+    def record_all(self, exchanges: list[tuple[str, str, str]]) -> None:
+        """Keep exchanges (conversation, said, replied) in one transaction, in order."""
+        rows = []
+        for conversation, said, replied in exchanges:
+            rows.append({"conversation": conversation, "sender": "user", "text": said})
+            rows.append({"conversation": conversation, "sender": "diego", "text": replied})
+        with self.engine.begin() as connection:
+            connection.execute(insert(Message), rows)
 
     def recent(self, conversation: str, limit: int) -> list[dict]:
         """The conversation's last `limit` messages, oldest first."""
@@ -71,5 +74,8 @@ class History:
         """Erase the messages older than `days`; return how many there were."""
         cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
         with Session(self.engine) as session, session.begin():
+            # A read first: with nothing to erase, no writer waits for this one.
+            if session.scalar(select(Message.id).where(Message.sent_at < cutoff).limit(1)) is None:
+                return 0
             erased = session.execute(delete(Message).where(Message.sent_at < cutoff))
         return erased.rowcount

@@ -89,17 +89,21 @@ class PromptIndex:
     """Statements Diego knows replies to, each with its replies, searched fuzzily."""
 
     def __init__(self):
-        self._prompts: list[str] = []  # normalized, the choices searched
+        self._prompts: list[str] = []  # normalized
         self._replies: list[list[str]] = []
         self._pairs: set[tuple[int, str]] = set()  # (position, reply): no reply twice
         self._position: dict[str, int] = {}
+        # The prompts searched fuzzily, and their positions; the others only as typed.
+        self._fuzzy: list[str] = []
+        self._fuzzy_positions: list[int] = []
+        self._fuzzy_known: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._prompts)
 
-    def add(self, prompt: str, reply: str) -> int | None:
+    def add(self, prompt: str, reply: str, fuzzy: bool = True) -> int | None:
         """Know `reply` as a reply to `prompt`; return the prompt's position, or None for
-        a prompt without words."""
+        a prompt without words. A prompt not `fuzzy` is only found as typed (normalized)."""
         key = normalize(prompt)
         if not key:
             return None
@@ -108,10 +112,21 @@ class PromptIndex:
             position = self._position[key] = len(self._prompts)
             self._prompts.append(key)
             self._replies.append([])
+        if fuzzy and position not in self._fuzzy_known:
+            self._fuzzy.append(key)
+            self._fuzzy_positions.append(position)
+            self._fuzzy_known.add(position)
         if (position, reply) not in self._pairs:
             self._pairs.add((position, reply))
             self._replies[position].append(reply)
         return position
+
+    def remove(self, prompt: str, reply: str) -> None:
+        """Forget `reply` as a reply to `prompt`. (The prompt stays, without it.)"""
+        position = self._position.get(normalize(prompt))
+        if (position, reply) in self._pairs:
+            self._pairs.remove((position, reply))
+            self._replies[position].remove(reply)
 
     def replies(self, position: int) -> list[str]:
         """The replies to the prompt at `position` (not to be changed)."""
@@ -136,16 +151,20 @@ class PromptIndex:
         typed = normalize(text)
         if not typed or not self._prompts:
             return None, 0.0
-        best_query, best_position, best_score = typed, -1, -1.0
-        for query in dict.fromkeys([typed, without_fillers(typed)]):
+        queries = dict.fromkeys([typed, without_fillers(typed)])
+        for query in queries:
             position = self._position.get(query)
             if position is not None:
                 return position, 1.0
-            _, score, position = process.extractOne(
-                query, self._prompts, scorer=fuzz.ratio, processor=None
+        if not self._fuzzy:
+            return 0, 0.0
+        best_query, best_position, best_score = typed, -1, -1.0
+        for query in queries:
+            _, score, index = process.extractOne(
+                query, self._fuzzy, scorer=fuzz.ratio, processor=None
             )
             if score > best_score:
-                best_query, best_position, best_score = query, position, score
+                best_query, best_position, best_score = query, self._fuzzy_positions[index], score
         similarity = best_score / 100
         if word_agreement(best_query, self._prompts[best_position]) < 0.5:
             similarity *= DISAGREEING_WORDS_WEIGHT

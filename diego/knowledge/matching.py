@@ -1,5 +1,6 @@
 """How Diego picks an answer: a ChatterBot logic adapter over what he knows."""
 
+import collections
 import random
 import re
 import typing
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from .. import DEFAULT_FALLBACK_REPLY
 from ..serving.limits import STATEMENT_MAX_LENGTH
+from .learning import DEFAULT_QUORUM, TEACHER, Learning, Teachings
 from .matcher import normalize, without_fillers
 from .meaning import MeaningIndex
 from .understanding import Knowledge, Verdict
@@ -75,8 +77,10 @@ class BestMeaning(LogicAdapter):
     """Replies to the known statement that means what was said; when unsure, asks.
 
     Known statements and their replies are read from ChatterBot's storage into a
-    `Knowledge` once, then only what was stored since (by any process: a learning
-    server, `python -m diego train`) before each answer. When Diego is sure, he answers;
+    `Knowledge` once, then only what was stored or erased since (by any process: a
+    learning server, `python -m diego train`, `python -m diego forget`) before each
+    answer. What people taught is known once `quorum` people taught it, and until then
+    only in the conversations that taught it. When Diego is sure, he answers;
     between sure and lost, he asks 'Did you mean "..."?' and a yes gets that prompt's
     answer, a no the fallback; lost, the fallback. The question is read back from the
     conversation's history, so the yes may reach another worker, or a restarted server.
@@ -87,31 +91,62 @@ class BestMeaning(LogicAdapter):
         chatbot,
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
         last_reply: typing.Callable[[str], str | None] | None = None,
+        quorum: int = DEFAULT_QUORUM,
         **kwargs,
     ):
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
-        vectors = VectorCache(chatbot.storage.engine)
+        engine = chatbot.storage.engine
+        vectors = VectorCache(engine)
         self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all))
+        self.teachings = Teachings(quorum)
+        self.learning = Learning(engine)
         self._statement = chatbot.storage.get_model("statement")
         self._last_seen_id = 0
+        self._last_forgotten_id = self.learning.latest_forgotten()
+        self._trained: dict[int, tuple[str, str]] = {}  # id: (prompt, reply)
+        self._copies: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def catch_up(self) -> None:
-        """Index the statements stored since the last look."""
+        """Index the statements stored since the last look, and drop those erased."""
         model = self._statement
         query = (
-            select(model.id, model.text, model.in_response_to, model.persona)
+            select(model.id, model.text, model.in_response_to, model.persona, model.conversation)
             .where(model.id > self._last_seen_id)
             .order_by(model.id)
         )
         with self.chatbot.storage.engine.connect() as connection:
-            for id_, text, in_response_to, persona in connection.execute(query):
-                # As in stock ChatterBot, Diego's own words are never offered as replies.
-                if in_response_to and not persona.startswith("bot:"):
-                    self.known.add(in_response_to, text)
+            for id_, text, in_response_to, persona, conversation in connection.execute(query):
                 self._last_seen_id = id_
+                # As in stock ChatterBot, Diego's own words are never offered as replies.
+                if not in_response_to or persona.startswith("bot:"):
+                    continue
+                if persona.startswith(TEACHER):
+                    live = self.teachings.taught(id_, in_response_to, text, persona, conversation)
+                    if live is not None:
+                        self._know(live.prompt, live.reply, taught=True)
+                else:
+                    self._trained[id_] = (in_response_to, text)
+                    self._know(in_response_to, text)
+            forgotten = self.learning.forgotten_since(connection, self._last_forgotten_id)
+        for tombstone, id_ in forgotten:
+            self._last_forgotten_id = tombstone
+            if id_ in self._trained:
+                self._unknow(*self._trained.pop(id_))
+            elif (lost := self.teachings.forgotten(id_)) is not None:
+                self._unknow(lost.prompt, lost.reply)
         self.known.encode_pending()
+
+    def _know(self, prompt: str, reply: str, taught: bool = False) -> None:
+        self._copies[prompt, reply] += 1
+        self.known.add(prompt, reply, taught)
+
+    def _unknow(self, prompt: str, reply: str) -> None:
+        self._copies[prompt, reply] -= 1
+        if not self._copies[prompt, reply]:
+            del self._copies[prompt, reply]
+            self.known.remove(prompt, reply)
 
     def process(self, statement: Statement, additional_response_selection_parameters=None):
         self.catch_up()
@@ -119,7 +154,15 @@ class BestMeaning(LogicAdapter):
         if answer is not None:
             return answer
         understood = self.known.understand(statement.text)
-        if understood.verdict is Verdict.SURE:
+        sure = understood.verdict is Verdict.SURE
+        # What this conversation taught, before others confirm it, it hears back.
+        taught_here = self.teachings.taught_here(
+            statement.conversation, understood.prompt if sure else statement.text
+        )
+        if taught_here:
+            replies = [*understood.replies, *taught_here] if sure else taught_here
+            return _response(random.choice(replies), 1)
+        if sure:
             return _response(random.choice(understood.replies), understood.confidence)
         if understood.verdict is Verdict.UNSURE:
             return _response(clarifying_question(understood.prompt), understood.confidence)

@@ -29,6 +29,13 @@ TYPO_MATCH = 75  # rapidfuzz ratio from which two words are one, mistyped
 # WordLlama's put synonyms at 0.4-0.85 and words of one kind ("tennis", "baseball") below 0.2.
 CLOSE_MEANING = 0.4
 FULL_MEANING = 0.75
+# Up to this many prompts, every vector is compared (a tenth of a millisecond per thousand);
+# past it, what users taught would make every reply slower: the search first compares
+# COARSE_DIMENSIONS of each vector (their main axes, found once), then the whole vectors
+# of the CANDIDATES closest that way.
+EXACT_SEARCH_LIMIT = 20_000
+COARSE_DIMENSIONS = 48
+CANDIDATES = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +89,8 @@ class MeaningIndex:
     ):
         """`encode_prompts` encodes prompts in batches, as `encoder` does (by default
         with it); a `VectorCache` keeps them for the next process."""
-        self.vectors = vectors or WordVectors()
-        self.encoder = encoder or SentenceEncoder()
+        self.vectors = vectors if vectors is not None else WordVectors()
+        self.encoder = encoder if encoder is not None else SentenceEncoder()
         self._encode_prompts = encode_prompts or self.encoder.encode_all
         self._words: list[tuple[Word, ...]] = []
         # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
@@ -91,7 +98,11 @@ class MeaningIndex:
         self._negated: list[bool] = []
         self._vocabulary: set[str] = set()  # every word of every prompt
         self._document_frequency: dict[str, int] = {}
+        # The vectors of the prompts encoded so far, then room for more.
         self._matrix = np.zeros((0, DIMENSIONS), np.float32)
+        self._encoded = 0
+        self._axes: np.ndarray | None = None  # DIMENSIONS x COARSE_DIMENSIONS
+        self._coarse = np.zeros((0, COARSE_DIMENSIONS), np.float32)
         self._pending: list[str] = []  # prompts not yet encoded: in one batch, when asked
         self._similar: dict[tuple[str, str], float] = {}
 
@@ -115,8 +126,21 @@ class MeaningIndex:
     def encode_pending(self) -> None:
         """Encode the prompts added since the last search, in one batch."""
         if self._pending:
-            self._matrix = np.vstack([self._matrix, self._encode_prompts(self._pending)])
+            vectors = self._encode_prompts(self._pending)
+            start, self._encoded = self._encoded, self._encoded + len(vectors)
             self._pending = []
+            self._matrix = _with_room(self._matrix, self._encoded)
+            self._matrix[start : self._encoded] = vectors
+            if self._encoded <= EXACT_SEARCH_LIMIT:
+                return
+            if self._axes is None:
+                # The directions that keep most of the prompts' dot products (uncentred SVD).
+                known = self._matrix[: self._encoded]
+                _, _, directions = np.linalg.svd(known, full_matrices=False)
+                self._axes = np.ascontiguousarray(directions[:COARSE_DIMENSIONS].T)
+                start = 0
+            self._coarse = _with_room(self._coarse, self._encoded)
+            self._coarse[start : self._encoded] = self._matrix[start : self._encoded] @ self._axes
 
     def weight(self, word: Word) -> float:
         """How telling `word` is: rarer among prompts, more telling; unknown, most."""
@@ -137,9 +161,16 @@ class MeaningIndex:
             return None
         said = words_of(text)
         self.encode_pending()
-        similarities = self._matrix @ self.encoder.encode(text)
-        position = int(similarities.argmax())
-        return self._compare(text, said, position, float(similarities[position]))
+        vector = self.encoder.encode(text)
+        if self._axes is None:
+            similarities = self._matrix[: self._encoded] @ vector
+            position = int(similarities.argmax())
+            return self._compare(text, said, position, float(similarities[position]))
+        rough = self._coarse[: self._encoded] @ (vector @ self._axes)
+        candidates = np.argpartition(rough, -CANDIDATES)[-CANDIDATES:]
+        similarities = self._matrix[candidates] @ vector
+        best = int(similarities.argmax())
+        return self._compare(text, said, int(candidates[best]), float(similarities[best]))
 
     def _compare(
         self, text: str, said: tuple[Word, ...], position: int, similarity: float | None
@@ -223,6 +254,16 @@ class MeaningIndex:
             if len(self._similar) < 500_000:
                 self._similar[pair] = found
         return found
+
+
+def _with_room(rows: np.ndarray, needed: int) -> np.ndarray:
+    """`rows`, or a copy twice as long if it has fewer than `needed` (so that adding a
+    prompt does not copy every vector)."""
+    if needed <= len(rows):
+        return rows
+    grown = np.zeros((max(needed, 2 * len(rows)), rows.shape[1]), rows.dtype)
+    grown[: len(rows)] = rows
+    return grown
 
 
 def _alike(first: str, second: str) -> bool:

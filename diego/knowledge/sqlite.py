@@ -105,8 +105,16 @@ def _lock_within(file: int, seconds: float) -> bool:
         if not seconds:
             return False
     if threading.current_thread() is not threading.main_thread():
-        fcntl.flock(file, fcntl.LOCK_EX)  # only the main thread can be woken by a timer
-        return True
+        # Only the main thread can be woken by a timer: another one polls.
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.001)
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+        return False
 
     def give_up(signum, frame):
         raise _Waited

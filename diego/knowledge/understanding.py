@@ -47,18 +47,25 @@ class Knowledge:
 
     def __init__(self, meanings: MeaningIndex | None = None):
         self.typed = PromptIndex()
-        self.meanings = meanings or MeaningIndex()
+        # (An empty index is falsy: `meanings or ...` would drop the one given.)
+        self.meanings = meanings if meanings is not None else MeaningIndex()
         self._prompts: list[str] = []
 
     def __len__(self) -> int:
         return len(self._prompts)
 
-    def add(self, prompt: str, reply: str) -> None:
-        """Know `reply` as a reply to `prompt`."""
-        position = self.typed.add(prompt, reply)
+    def add(self, prompt: str, reply: str, taught: bool = False) -> None:
+        """Know `reply` as a reply to `prompt`. A prompt users `taught` is found as typed
+        and by meaning, not by its typos: it would make every reply slower."""
+        position = self.typed.add(prompt, reply, fuzzy=not taught)
         if position == len(self._prompts):  # a new prompt
             self._prompts.append(prompt)
             self.meanings.add(prompt)
+
+    def remove(self, prompt: str, reply: str) -> None:
+        """Forget `reply` as a reply to `prompt`. A prompt left without replies is never
+        understood."""
+        self.typed.remove(prompt, reply)
 
     def encode_pending(self) -> None:
         """Encode the prompts added since the last question now (in one batch), not
@@ -97,4 +104,6 @@ class Knowledge:
 
     def _understood(self, verdict: Verdict, position: int, confidence: float) -> Understanding:
         replies = tuple(self.typed.replies(position))
+        if not replies:  # all forgotten
+            return LOST
         return Understanding(verdict, self._prompts[position], replies, confidence)

@@ -33,7 +33,7 @@ class ReplyTimedOut(RuntimeError):
 class BotPool:
     """Worker processes, each holding a copy of `bot`, replaced when they die or hang.
 
-    `bot` needs `reply(text, conversation) -> str` and
+    `bot` needs `reply(text, conversation, address) -> str` and
     `recent_messages(conversation, limit) -> list` methods, and may have an
     `after_fork()` method run in each worker (to drop inherited connections).
     ChatterBot's `get_response` is CPU-bound Python: threads would share one core through
@@ -48,7 +48,9 @@ class BotPool:
     replaced at once.
     """
 
-    def __init__(self, bot, workers: int, reply_timeout: float = 30.0):
+    def __init__(self, bot, workers: int, reply_timeout: float = 30.0, keep=None):
+        """`keep(conversation, said, replied)`, if given, is awaited after each reply
+        (a `HistoryWriter`'s)."""
         context = multiprocessing.get_context("fork")
         self._zygote, theirs = context.Pipe()
         self._zygote_process = context.Process(
@@ -58,6 +60,7 @@ class BotPool:
         theirs.close()
         self.workers = workers
         self.reply_timeout = reply_timeout
+        self._keep = keep
         self._workers: list[_Worker] = []
         self._waiting = collections.deque()
         self._loop = None
@@ -72,9 +75,12 @@ class BotPool:
     def alive_workers(self) -> int:
         return sum(worker.alive for worker in self._workers)
 
-    async def reply(self, text: str, conversation: str) -> str:
-        """Return the bot's reply, computed in a worker process."""
-        return await self._call("reply", text, conversation)
+    async def reply(self, text: str, conversation: str, address: str = "") -> str:
+        """Return the bot's reply, computed in a worker process (and kept, with `keep`)."""
+        reply = await self._call("reply", text, conversation, address)
+        if self._keep is not None:
+            await self._keep(conversation, text, reply)
+        return reply
 
     async def recent_messages(self, conversation: str, limit: int) -> list[dict]:
         """Return the conversation's last messages, read in a worker process."""

@@ -4,6 +4,7 @@ import pytest
 
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.knowledge.bot import Diego
+from diego.knowledge.sentence_encoder import SentenceEncoder
 
 from ..conftest import copy_of
 from ..test_server import corpus_replies, statement_count
@@ -72,3 +73,22 @@ def test_read_only_diego_keeps_history_but_learns_nothing(tmp_path, trained_data
     finally:
         diego.close()
     assert statement_count(url) == before
+
+
+def test_a_new_process_reads_the_prompts_vectors_instead_of_encoding_them(
+    trained_database, monkeypatch
+):
+    encoded = []
+    encode_all = SentenceEncoder.encode_all
+
+    def counting(self, texts):
+        encoded.extend(texts)
+        return encode_all(self, texts)
+
+    monkeypatch.setattr(SentenceEncoder, "encode_all", counting)
+    diego = Diego(trained_database)
+    try:
+        assert len(diego.matcher.known) > 1000
+    finally:
+        diego.close()
+    assert encoded == []

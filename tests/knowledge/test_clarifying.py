@@ -6,7 +6,7 @@ from diego import DEFAULT_FALLBACK_REPLY
 from diego.knowledge.bot import Diego
 from diego.knowledge.matching import asked_about, clarifying_question
 
-from ..conftest import copy_of
+from ..conftest import copy_of, knowledge_of
 
 CORPUS = """conversations:
 - - What is the largest planet in our solar system?
@@ -20,15 +20,7 @@ QUESTION = 'Did you mean "What is the largest planet in our solar system?"?'
 
 @pytest.fixture
 def database(tmp_path):
-    from diego.knowledge.training import train
-
-    corpus = tmp_path / "planets.yml"
-    corpus.write_text(CORPUS)
-    url = f"sqlite:///{tmp_path / 'diego.sqlite3'}"
-    diego = Diego(url)
-    train(diego, [str(corpus)])
-    diego.close()
-    return url
+    return knowledge_of(tmp_path, CORPUS)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from bench import semantic_eval
 from bench.eval_cases import PATH, load_cases, make_cases
 from bench.semantic_eval import HALVES
 from diego.knowledge.bot import Diego
+from diego.knowledge.learning import LearningPolicy
 from diego.knowledge.training import train
 
 from ..conftest import copy_of
@@ -64,8 +65,10 @@ def test_with_learning_on_what_users_say_becomes_answerable(tmp_path):
     corpus = tmp_path / "seed.yml"
     corpus.write_text("conversations:\n- - Tell me about quokkas\n  - Quokkas smile a lot.\n")
     url = f"sqlite:///{tmp_path / 'learning.sqlite3'}"
-    diego = Diego(url, learn_from_users=True)
-    other_process = Diego(url, learn_from_users=True)
+    # One teacher is enough here; tests/knowledge/test_learning.py tests the quorum.
+    learning = LearningPolicy(quorum=1)
+    diego = Diego(url, learn_from_users=True, learning=learning)
+    other_process = Diego(url, learn_from_users=True, learning=learning)
     try:
         train(diego, [str(corpus)])
         assert diego.reply("Tell me about quokkas", "teacher") == "Quokkas smile a lot."

@@ -20,7 +20,7 @@ class SleepyBot:
     def after_fork(self):
         self.forked = True
 
-    def reply(self, text, conversation):
+    def reply(self, text, conversation, address=""):
         time.sleep(self.delay)
         return f"{os.getpid()} {self.forked} {conversation} {text}"
 
@@ -91,7 +91,7 @@ def test_workers_exit_when_the_pool_closes():
 class MoodyBot:
     """Fails on "fail", dies on "die", echoes anything else."""
 
-    def reply(self, text, conversation):
+    def reply(self, text, conversation, address=""):
         if text == "fail":
             raise ValueError("no idea")
         if text == "die":

@@ -36,7 +36,7 @@ class CountingBot:
     def __init__(self, count_clients):
         self.count_clients = count_clients
 
-    def reply(self, text, conversation):
+    def reply(self, text, conversation, address=""):
         return str(self.count_clients())
 
 
