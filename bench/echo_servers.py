@@ -1,13 +1,17 @@
-"""The two echo servers of the overhead comparison, served as Diego is served.
+"""The servers of the overhead comparisons, served as Diego is served.
 
-Run: python -m bench.echo_servers {diego,minimal} --port N
+Run: python -m bench.echo_servers {diego,minimal,plumbing} --port N [--database-url URL]
 
 - diego: Diego's app (limits, presence, sessions, security headers, logging) with an
   echo bot in place of the real one, through the same provider mechanism as the tests.
 - minimal: the Bocadillo tutorial's app with an echo in place of the bot.
+- plumbing: the real Diego (worker pool, ChatterBot, catch-up, history) over the knowledge
+  base at URL, whose matcher always understands the same thing: what a reply costs
+  besides finding the answer.
 """
 
 import argparse
+import os
 
 from bocadillo import App, configure, provider
 
@@ -37,6 +41,17 @@ def diego_app():
     return app
 
 
+def plumbing_app(database_url: str):
+    from diego.knowledge.understanding import Knowledge, Understanding, Verdict
+
+    understood = Understanding(Verdict.SURE, "Hello", ("Hi!",), 1.0)
+    Knowledge.understand = lambda self, text: understood  # before the workers are forked
+    os.environ["DATABASE_URL"] = database_url
+    from app import app
+
+    return app
+
+
 def minimal_app():
     app = configure(App())
     clients = set()
@@ -59,11 +74,14 @@ def minimal_app():
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("app", choices=["diego", "minimal"])
+    parser.add_argument("app", choices=["diego", "minimal", "plumbing"])
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--database-url", help="ignored: an echo needs no knowledge")
+    parser.add_argument("--database-url", help="the knowledge base (plumbing only)")
     args = parser.parse_args(argv)
-    app = diego_app() if args.app == "diego" else minimal_app()
+    if args.app == "plumbing":
+        app = plumbing_app(args.database_url)
+    else:
+        app = diego_app() if args.app == "diego" else minimal_app()
     serve(app, host="127.0.0.1", port=args.port, max_frame_size=64 * 1024)
 
 

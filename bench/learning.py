@@ -16,7 +16,7 @@ Run: uv run python -m bench.learning [--quick]
    Target: <= 2 x fresh.
    Encoding the new prompts once (at learning time, in whichever process learns them) is
    reported apart: it is not a cost per reply.
---quick: 300 attack messages, 30 victims, 10,000 exchanges.
+--quick: 200 attack messages, 20 victims, 1,000 exchanges.
 """
 
 import argparse
@@ -177,8 +177,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    messages, victims = (300, 30) if args.quick else (1000, 100)
-    steps = [1_000, 10_000] if args.quick else STEPS
+    messages, victims = (200, 20) if args.quick else (1000, 100)
+    steps = [1_000] if args.quick else STEPS
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         trained = trained_knowledge(folder)

@@ -52,3 +52,15 @@ def test_under_fire_quick():
     assert "ping flood, never reading: dropped after" in out
     assert "worker killed with -9: replaced after" in out
     assert "found and replaced after" in out and "history, 20 clients" in out
+
+
+def test_learning_quick():
+    out = run("bench.learning", "--quick")
+    assert "| 1 attack, quorum 1 |" in out and "| 1 attack, quorum 3 |" in out
+    assert "| 2 three teach |" in out and "| 4 cost, 1,000 learned |" in out
+
+
+def test_cost_quick():
+    out = run("bench.cost", "--quick")
+    for server in ("echo", "plumbing", "Diego"):
+        assert f"\n| {server} | " in out
