@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import DEFAULT_FALLBACK_REPLY
 from ..logs import OncePerInterval
 from ..serving.conversation import one_line
-from . import sqlite
+from . import review, sqlite
 from .history import History
 from .learning import TEACHER, LearningPolicy, blocklist, refusal, teacher_of
 from .matching import NormalizingTagger, asked_about
@@ -119,8 +119,11 @@ class Diego:
 
     def _learn(self, text: str, prompt: str, conversation: str, address: str) -> None:
         """Keep `text` as taught in reply to `prompt`, unless it may not be learned."""
-        # Not a reply to anything Diego knows, nor one to his question.
+        # Not a reply to anything Diego knows, nor one to his question; and what this
+        # conversation taught once, it does not teach again (a resent text adds nothing).
         if prompt == self.fallback_reply or asked_about(prompt) is not None:
+            return
+        if self.matcher.teachings.taught_in(conversation, prompt, text):
             return
         reason = refusal(text, self.learning.max_length, self._blocked)
         storage = self.chatbot.storage
@@ -150,11 +153,7 @@ class Diego:
     def forget(self, conversation: str) -> int:
         """Erase a conversation: its history, and what it taught (with learning on).
         Returns how many messages were erased."""
-        statement = self.chatbot.storage.get_model("statement")
-        query = select(statement.id).where(statement.conversation == conversation)
-        with self.chatbot.storage.engine.connect() as connection:
-            taught = connection.scalars(query).all()
-        self.matcher.learning.erase(statement, taught)
+        review.forget(self.chatbot.storage.engine, conversation=conversation)
         return self.history.forget(conversation)
 
     def prune(self, days: float) -> int:

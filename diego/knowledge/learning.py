@@ -8,6 +8,7 @@ opening many conversations, or one conversation from many addresses, is one pers
 Until then it is answered only in the conversations that taught it.
 """
 
+import collections
 import dataclasses
 import datetime
 import hashlib
@@ -18,6 +19,7 @@ import typing
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Integer, String, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
@@ -121,13 +123,28 @@ class Exchange:
     prompt: str
     reply: str
     teachings: dict[int, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    # How many of those statements each teacher and each conversation made.
+    teachers: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    conversations: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
     def people(self) -> int:
         """How many distinct people taught it: teachers differ in address and in
         conversation alike."""
-        teachers = {teacher for teacher, _ in self.teachings.values()}
-        conversations = {conversation for _, conversation in self.teachings.values()}
-        return min(len(teachers), len(conversations))
+        return min(len(self.teachers), len(self.conversations))
+
+    def add(self, id_: int, teacher: str, conversation: str) -> None:
+        self.teachings[id_] = (teacher, conversation)
+        self.teachers[teacher] += 1
+        self.conversations[conversation] += 1
+
+    def remove(self, id_: int) -> str:
+        """Drop one teaching; return its conversation."""
+        teacher, conversation = self.teachings.pop(id_)
+        for counter, key in ((self.teachers, teacher), (self.conversations, conversation)):
+            counter[key] -= 1
+            if not counter[key]:
+                del counter[key]
+        return conversation
 
 
 class Teachings:
@@ -151,7 +168,7 @@ class Teachings:
         if exchange is None:
             exchange = self._exchanges[key] = Exchange(prompt, reply)
         was_live = self.live(exchange)
-        exchange.teachings[id_] = (teacher, conversation)
+        exchange.add(id_, teacher, conversation)
         self._exchange_of[id_] = exchange
         own = self._by_conversation.setdefault(conversation, {}).setdefault(key[0], [])
         if exchange not in own:
@@ -164,8 +181,8 @@ class Teachings:
         if exchange is None:
             return None
         was_live = self.live(exchange)
-        _, conversation = exchange.teachings.pop(id_)
-        if conversation not in {each for _, each in exchange.teachings.values()}:
+        conversation = exchange.remove(id_)
+        if conversation not in exchange.conversations:
             own = self._by_conversation.get(conversation, {})
             prompt = normalize(exchange.prompt)
             if exchange in own.get(prompt, []):
@@ -180,6 +197,15 @@ class Teachings:
 
     def exchange_of(self, id_: int) -> Exchange | None:
         return self._exchange_of.get(id_)
+
+    def exchanges(self) -> list[Exchange]:
+        """Every taught exchange, in the order first taught."""
+        return list(self._exchanges.values())
+
+    def taught_in(self, conversation: str, prompt: str, reply: str) -> bool:
+        """Whether `conversation` already taught `reply` to `prompt` (as normalized)."""
+        exchange = self._exchanges.get((normalize(prompt), normalize(reply)))
+        return exchange is not None and conversation in exchange.conversations
 
     def live(self, exchange: Exchange) -> bool:
         return exchange.people() >= self.quorum
@@ -199,17 +225,19 @@ class Learning:
         Base.metadata.create_all(engine)
 
     def count_refusal(self, reason: str) -> None:
-        day = datetime.date.today().isoformat()
-        update = (
-            RefusedTeaching.__table__.update()
-            .where(RefusedTeaching.day == day, RefusedTeaching.reason == reason)
-            .values(count=RefusedTeaching.count + 1)
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(self.engine.dialect.name)
+        if dialect is None:
+            return
+        # One statement: two processes counting the day's first refusal at once both count.
+        statement = (
+            dialect.insert(RefusedTeaching)
+            .values(day=datetime.date.today().isoformat(), reason=reason, count=1)
+            .on_conflict_do_update(
+                index_elements=["day", "reason"], set_={"count": RefusedTeaching.count + 1}
+            )
         )
         with self.engine.begin() as connection:
-            if not connection.execute(update).rowcount:
-                connection.execute(
-                    RefusedTeaching.__table__.insert().values(day=day, reason=reason, count=1)
-                )
+            connection.execute(statement)
 
     def refusals(self) -> dict[str, int]:
         """How many teachings were refused, by reason."""

@@ -13,7 +13,7 @@ from chatterbot.ext.sqlalchemy_app.models import Statement
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
-from .learning import TEACHER, Exchange, Learning, Teachings
+from .learning import TEACHER, Learning, Teachings
 from .matcher import normalize
 
 
@@ -61,16 +61,13 @@ def learned(
         .order_by(Statement.id)
     )
     teachings = Teachings(quorum)
-    exchanges: dict[int, Exchange] = {}  # by id(), in the order first taught
     taught_at = {}
     with engine.connect() as connection:
         for id_, prompt, reply, persona, taught_in, created_at in connection.execute(query):
             teachings.taught(id_, prompt, reply, persona, taught_in)
-            exchange = teachings.exchange_of(id_)
-            exchanges.setdefault(id(exchange), exchange)
             taught_at[id_] = created_at
     found = []
-    for exchange in exchanges.values():
+    for exchange in teachings.exchanges():
         times = sorted(taught_at[id_] for id_ in exchange.teachings)
         each = Learned(
             exchange.prompt,
@@ -85,7 +82,7 @@ def learned(
             continue
         if text and not any(text.lower() in side.lower() for side in (each.prompt, each.reply)):
             continue
-        if conversation and conversation not in {c for _, c in exchange.teachings.values()}:
+        if conversation and conversation not in exchange.conversations:
             continue
         if since is not None and each.last_taught.date() < since:
             continue
@@ -101,9 +98,9 @@ def forget(
     chosen = set(ids)
     with engine.connect() as connection:
         if text:
-            wanted = normalize(text)
-            rows = connection.execute(select(Statement.id, Statement.text))
-            chosen |= {id_ for id_, reply in rows if normalize(reply) == wanted}
+            # Diego's tagger makes a statement's search text its normalized text.
+            query = select(Statement.id).where(Statement.search_text == normalize(text))
+            chosen |= set(connection.scalars(query))
         if conversation:
             query = select(Statement.id).where(Statement.conversation == conversation)
             chosen |= set(connection.scalars(query))

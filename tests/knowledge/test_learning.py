@@ -186,3 +186,12 @@ def test_old_teachings_that_never_found_their_quorum_are_pruned(url, bots):
     assert [each.reply for each in review.learned(engine, 3)] == ["Lettuce."]
     engine.dispose()
     assert other.reply("Who is there?", "victim", "10.0.0.9") == "Lettuce."
+
+
+def test_what_a_conversation_taught_once_it_does_not_teach_again(url, bots):
+    teacher, _ = bots
+    for _ in range(3):
+        teach(teacher, "Lettuce.", "resender", "10.0.0.1")
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        taught = db.execute("select count(*) from statement where persona like 'user:%'")
+        assert taught.fetchone()[0] == 1
