@@ -11,6 +11,7 @@ from bocadillo import App, Templates, configure
 from diego.serving.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
 from diego.serving.headers import HeaderSizeLimit, SecurityHeaders
 from diego.serving.limits import Buckets, Full, TokenBucket
+from diego.serving.metrics import CONTENT_TYPE, AddressList
 from diego.serving.sessions import (
     SESSION_MAX_AGE,
     SessionGuard,
@@ -60,17 +61,20 @@ async def index(req, res, config):
 
 
 @app.websocket_route("/conversation", auto_accept=False)
-async def conversation(ws, diego, save_client, config, admission):
+async def conversation(ws, diego, save_client, config, admission, metrics, reply_outcome):
     # Cross-site WebSocket hijacking: a page from another origin gets 403.
     if not admission.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
+        metrics.refused.labels("origin").inc()
         await forbid(ws.receive_event, ws.send_event)
         return
     address = ws.client.host if ws.client else ""
     try:
         seat = admission.seat(address)
     except Full as full:
+        metrics.refused.labels(full.reason).inc()
         await refuse(ws.receive_event, ws.send_event, TRY_AGAIN_LATER, str(full))
         return
+    metrics.opened.inc()
     # A client without a session (the REPL, say) gets a conversation of its own.
     conversation_id = conversation_of(ws.session)
     with seat:
@@ -81,6 +85,8 @@ async def conversation(ws, diego, save_client, config, admission):
                 lambda text: diego.reply(text, conversation=conversation_id, address=address),
                 max_message_length=config.max_message_length,
                 bucket=Buckets(TokenBucket(config.rate_limit, config.rate_burst), seat.bucket),
+                metrics=metrics,
+                outcome_of=reply_outcome,
             )
 
 
@@ -120,6 +126,21 @@ async def health(req, res, diego, database):
         "expected_workers": diego.workers,
         "database": database_state,
     }
+
+
+@app.route("/metrics")
+async def prometheus_metrics(req, res, config, metrics):
+    # Not for the public: what a server counts can help an attacker time an attack. A
+    # request through a proxy is a public one, even from a proxy on this machine.
+    proxied = "x-forwarded-for" in req.headers or "forwarded" in req.headers
+    allowed = req.client is not None and req.client.host in AddressList(config.metrics_allowed)
+    if proxied or not allowed:
+        res.status_code = 404
+        res.text = "Not Found"
+        return
+    res.headers["content-type"] = CONTENT_TYPE
+    res.headers["cache-control"] = "no-store"
+    res.text = metrics.exposition().decode()
 
 
 def main(argv=None) -> None:
@@ -162,6 +183,7 @@ def serve(asgi_app, config: Settings) -> None:
             max_unsent=config.max_unsent_bytes,
         ),
         shutdown_timeout=config.shutdown_timeout,
+        log_format=config.log_format,
     )
 
 

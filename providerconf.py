@@ -13,6 +13,9 @@ from settings import Settings
 
 logger = logging.getLogger("diego")
 HISTORY_PRUNING_INTERVAL = 3600  # seconds at most; and once at start-up
+# How soon the workers notice what other processes taught or forgot (a CLI, another
+# server): one cheap query each period. Their own changes, they notice at once.
+KNOWLEDGE_POLL_INTERVAL = 1.0  # seconds
 
 
 @provider(scope="app")
@@ -28,7 +31,28 @@ def config() -> Settings:
 
 
 @provider(scope="app")
-def diego(config: Settings, clients):
+def metrics():
+    """What the server counts for GET /metrics: one per process."""
+    from diego.serving.metrics import metrics
+
+    return metrics
+
+
+@provider(scope="app")
+def reply_outcome(config: Settings):
+    """What one of Diego's replies was, for the metrics: answered, fallback, clarified."""
+    from diego.knowledge.matching import asked_about
+
+    def outcome_of(reply: str) -> str:
+        if reply == config.fallback_reply:
+            return "fallback"
+        return "clarified" if asked_about(reply) is not None else "answered"
+
+    return outcome_of
+
+
+@provider(scope="app")
+def diego(config: Settings, clients, metrics):
     # Heavy imports stay out of module import, as in the Bocadillo tutorial.
     from diego.knowledge.bot import Diego
     from diego.knowledge.learning import LearningPolicy
@@ -56,10 +80,16 @@ def diego(config: Settings, clients):
     if added:
         logger.info("Diego learned %d statements.", added)
     bot.catch_up()  # once, here: the workers forked below share the index
-    history = HistoryWriter(bot.history)
+    history = HistoryWriter(bot.history.committing_each_statement())
     pool = BotPool(
-        bot, workers=config.bot_workers, reply_timeout=config.reply_timeout, keep=history.keep
+        bot,
+        workers=config.bot_workers,
+        reply_timeout=config.reply_timeout,
+        keep=history.keep,
+        on_news=metrics.take_news,
     )
+    metrics.track(workers=lambda: pool.alive_workers)
+    pool.watch(KNOWLEDGE_POLL_INTERVAL, "knowledge_summary")
     if config.history_retention_days:
         # A retention shorter than a day (for a benchmark) is pruned more often.
         interval = min(HISTORY_PRUNING_INTERVAL, config.history_retention_days * 86400 / 4)
@@ -98,16 +128,18 @@ def database(config: Settings):
 
 
 @provider(scope="app")
-def admission(config: Settings):
+def admission(config: Settings, metrics):
     from diego.serving.limits import Admission
 
-    return Admission(
+    admission = Admission(
         max_clients=config.max_clients,
         max_clients_per_ip=config.max_clients_per_ip,
         allowed_origins=config.allowed_origins,
         rate_per_ip=config.rate_limit_per_ip,
         burst_per_ip=config.rate_burst_per_ip,
     )
+    metrics.track(clients=lambda: admission.seated)
+    return admission
 
 
 @provider

@@ -1,11 +1,13 @@
 """Diego's settings, read from the environment when the server starts."""
 
+import ipaddress
 import os
 import typing
 from dataclasses import dataclass
 
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.serving.limits import STATEMENT_MAX_LENGTH
+from diego.serving.log_format import LOG_FORMATS
 
 ENVIRONMENTS = ("development", "production")
 SECRET_KEY_MIN_LENGTH = 32
@@ -52,6 +54,8 @@ class Settings:
     shutdown_timeout: float = 10.0  # how long stopping waits for clients
     history_retention_days: float = 30.0  # 0 keeps the history forever
     reply_timeout: float = 10.0  # past it, the apology; the worker is stopped and replaced
+    log_format: str = "text"  # or "json": one object per line, for a log collector
+    metrics_allowed: str = "127.0.0.1,::1"  # who may read GET /metrics
 
     @property
     def production(self) -> bool:
@@ -138,6 +142,8 @@ class Settings:
             reply_timeout=_number(
                 environ, "REPLY_TIMEOUT", default.reply_timeout, low=0.1, high=3600
             ),
+            log_format=_log_format(environ),
+            metrics_allowed=_networks(environ, "METRICS_ALLOWED", default.metrics_allowed),
         )
 
 
@@ -185,6 +191,18 @@ def _origins(environ) -> tuple[str, ...]:
     return origins
 
 
+def _networks(environ, name: str, default: str) -> str:
+    spelled = environ.get(name, default)
+    for each in filter(None, (part.strip() for part in spelled.split(","))):
+        try:
+            ipaddress.ip_network(each, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be addresses or networks such as 127.0.0.1,10.0.0.0/8, got {each!r}"
+            ) from None
+    return spelled
+
+
 def _redis_url(environ) -> str:
     url = environ.get("REDIS_URL", "").strip()
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
@@ -229,6 +247,13 @@ def _environment(environ) -> str:
             'python -c "import secrets; print(secrets.token_urlsafe(32))"'
         )
     return environment
+
+
+def _log_format(environ) -> str:
+    raw = environ.get("LOG_FORMAT", "text")
+    if raw.strip().lower() not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return raw.strip().lower()
 
 
 def _secret_key(environ) -> str:

@@ -196,17 +196,25 @@ def test_learning_keeps_one_conversation_per_client(tmp_path, trained_database):
     assert rows[0][1].startswith("user:") and "127.0.0.1" not in rows[0][1]
 
 
-def test_invalid_setting_fails_at_startup_naming_it():
+@pytest.mark.parametrize(
+    "name, value, error",
+    [
+        ("PORT", "eighty", "PORT must be a whole number, got 'eighty'"),
+        ("LOG_FORMAT", "bogus", "LOG_FORMAT must be text or json, got 'bogus'"),
+        ("METRICS_ALLOWED", "everyone", "METRICS_ALLOWED must be addresses or networks"),
+    ],
+)
+def test_invalid_setting_fails_at_startup_naming_it(name, value, error):
     result = subprocess.run(
         [sys.executable, "app.py"],
         cwd=ROOT,
-        env={**os.environ, "PORT": "eighty"},
+        env={**os.environ, name: value},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "PORT must be a whole number, got 'eighty'" in result.stderr
+    assert error in result.stderr
     assert "Traceback" not in result.stderr
 
 

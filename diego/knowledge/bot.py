@@ -1,5 +1,6 @@
 """Diego's mind: a ChatterBot over a persistent knowledge base."""
 
+import collections
 import datetime
 import logging
 import typing
@@ -80,17 +81,44 @@ class Diego:
         self.learning = learning
         self._blocked = blocklist(learning.blocklist_file) if learn_from_users else frozenset()
         self._learning_failed = OncePerInterval()
+        # Whether this bot wrote to the knowledge base and has not taken it in yet.
+        self._unseen_changes = False
+        self._news: collections.Counter[str] = collections.Counter()
         self.catch_up()
 
     def catch_up(self) -> None:
-        """Take in what was learned since the bot was made (by training, say)."""
+        """Take in what was learned or forgotten since the last look, by any process.
+
+        Diego takes in what he changes himself; what others change (a CLI, another
+        server, another worker), only when this is called: no reply reads the database
+        to find out.
+        """
         self.matcher.catch_up()
+        self._unseen_changes = False
+
+    def knowledge_summary(self) -> tuple[int, int]:
+        """Changes whenever what Diego knows changes, whoever changed it: a cheap query
+        to poll, where catching up reads the changes."""
+        return self.matcher.summary()
+
+    def news(self) -> dict[str, int]:
+        """What happened since the last call, counted: "knowledge_changed" (this bot
+        wrote to the knowledge base: others must catch up), "learned" and "refused"
+        teachings, "database_errors"."""
+        news, self._news = self._news, collections.Counter()
+        return news
+
+    def _changed(self) -> None:
+        self._unseen_changes = True
+        self._news["knowledge_changed"] += 1
 
     def reply(self, text: str, conversation: str, address: str = "") -> str:
         """Return Diego's answer to `text` within the given conversation, and keep both.
         With learning on, `text` is also taught (by `address`) as a reply to Diego's
         previous one."""
         previous = self.history.last_reply(conversation) if self.learn_from_users else None
+        if self._unseen_changes:
+            self.catch_up()
         try:
             reply = self.chatbot.get_response(text, conversation=conversation).text
         except Exception as exc:
@@ -99,6 +127,7 @@ class Diego:
             # only SQLAlchemy's errors: psycopg2 refuses a NUL with a ValueError.)
             self.chatbot.storage.Session.remove()
             if isinstance(exc, SQLAlchemyError):
+                self._news["database_errors"] += 1
                 # Connections may hold on to a database that went away: reconnect next
                 # time, so that Diego recovers by himself when it is back.
                 self.chatbot.storage.engine.dispose()
@@ -108,6 +137,7 @@ class Diego:
                 self.history.record(conversation, said=text, replied=reply)
             except SQLAlchemyError as exc:
                 # The client still gets the answer; only the history misses it.
+                self._news["database_errors"] += 1
                 missed = self._history_missed()
                 if missed:
                     logger.error(
@@ -129,6 +159,7 @@ class Diego:
         storage = self.chatbot.storage
         try:
             if reason is not None:
+                self._news["refused"] += 1
                 self.matcher.learning.count_refusal(reason)
                 return
             index = self.chatbot.tagger.get_text_index_string
@@ -140,7 +171,10 @@ class Diego:
                 conversation=conversation,
                 persona=teacher_of(address, self.learning.address_key),
             )
+            self._news["learned"] += 1
+            self._changed()
         except SQLAlchemyError as exc:
+            self._news["database_errors"] += 1
             storage.Session.remove()
             failed = self._learning_failed()
             if failed:
@@ -153,7 +187,8 @@ class Diego:
     def forget(self, conversation: str) -> int:
         """Erase a conversation: its history, and what it taught (with learning on).
         Returns how many messages were erased."""
-        review.forget(self.chatbot.storage.engine, conversation=conversation)
+        if review.forget(self.chatbot.storage.engine, conversation=conversation):
+            self._changed()
         return self.history.forget(conversation)
 
     def prune(self, days: float) -> int:
@@ -178,6 +213,7 @@ class Diego:
         ]
         if waiting:
             self.matcher.learning.erase(statement, waiting)
+            self._changed()
             logger.info(
                 "Erased %d teachings older than %g days that too few people taught",
                 len(waiting),

@@ -2,7 +2,18 @@
 
 import datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, delete, func, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
@@ -32,8 +43,17 @@ class History:
         """Keep one exchange: what the client said and Diego's reply."""
         self.record_all([(conversation, said, replied)])
 
+    def committing_each_statement(self) -> "History":
+        """This history on connections of its own where each statement commits itself:
+        keeping many exchanges is then one statement (SQLAlchemy's "insertmanyvalues"),
+        one round trip to a database server, with no BEGIN and no COMMIT. SQLite, in
+        this process, has no round trips to save: the same history."""
+        if self.engine.url.get_backend_name() == "sqlite":
+            return self
+        return History(create_engine(self.engine.url, isolation_level="AUTOCOMMIT"))
+
     def record_all(self, exchanges: list[tuple[str, str, str]]) -> None:
-        """Keep exchanges (conversation, said, replied) in one transaction, in order."""
+        """Keep exchanges (conversation, said, replied) at once, in order."""
         rows = []
         for conversation, said, replied in exchanges:
             rows.append({"conversation": conversation, "sender": "user", "text": said})

@@ -8,11 +8,11 @@ import typing
 from chatterbot import languages
 from chatterbot.conversation import Statement
 from chatterbot.logic import LogicAdapter
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import DEFAULT_FALLBACK_REPLY
 from ..serving.limits import STATEMENT_MAX_LENGTH
-from .learning import DEFAULT_QUORUM, TEACHER, Learning, Teachings
+from .learning import DEFAULT_QUORUM, TEACHER, ForgottenStatement, Learning, Teachings
 from .matcher import normalize, without_fillers
 from .meaning import MeaningIndex
 from .understanding import Knowledge, Verdict
@@ -78,8 +78,8 @@ class BestMeaning(LogicAdapter):
 
     Known statements and their replies are read from ChatterBot's storage into a
     `Knowledge` once, then only what was stored or erased since (by any process: a
-    learning server, `python -m diego train`, `python -m diego forget`) before each
-    answer. What people taught is known once `quorum` people taught it, and until then
+    learning server, `python -m diego train`, `python -m diego forget`) when told to
+    catch up. What people taught is known once `quorum` people taught it, and until then
     only in the conversations that taught it. When Diego is sure, he answers;
     between sure and lost, he asks 'Did you mean "..."?' and a yes gets that prompt's
     answer, a no the fallback; lost, the fallback. The question is read back from the
@@ -138,6 +138,14 @@ class BestMeaning(LogicAdapter):
                 self._unknow(lost.prompt, lost.reply)
         self.known.encode_pending()
 
+    def summary(self) -> tuple[int, int]:
+        """The latest statement and tombstone: either moves when knowledge changes."""
+        latest = select(func.max(self._statement.id)).scalar_subquery()
+        forgotten = select(func.max(ForgottenStatement.id)).scalar_subquery()
+        with self.chatbot.storage.engine.connect() as connection:
+            latest, forgotten = connection.execute(select(latest, forgotten)).one()
+        return latest or 0, forgotten or 0
+
     def _know(self, prompt: str, reply: str, taught: bool = False) -> None:
         self._copies[prompt, reply] += 1
         self.known.add(prompt, reply, taught)
@@ -149,7 +157,6 @@ class BestMeaning(LogicAdapter):
             self.known.remove(prompt, reply)
 
     def process(self, statement: Statement, additional_response_selection_parameters=None):
-        self.catch_up()
         answer = self._answer_to_question(statement)
         if answer is not None:
             return answer

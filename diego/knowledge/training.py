@@ -119,6 +119,9 @@ def corpus_files(corpora) -> list[str]:
     """Expand corpus names (chatterbot.corpus.english) and paths into file paths."""
     files = []
     for corpus in corpora:
+        # ChatterBot reads a bare file name ("coffee.yml") as a corpus name ("coffee/yml").
+        if "/" not in corpus and Path(corpus).exists():
+            corpus = f"./{corpus}"
         found = list_corpus_files(corpus)
         if not found or not all(Path(path).is_file() for path in found):
             raise CorpusError(f"{corpus}: no such corpus file or directory")

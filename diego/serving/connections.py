@@ -11,9 +11,11 @@ import resource
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import get_client_addr
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from ..logs import OncePerInterval
+from .metrics import metrics
 
 logger = logging.getLogger("diego")
 
@@ -53,7 +55,10 @@ class GuardedHTTP(H11Protocol):
                     "(MAX_PENDING_CONNECTIONS)",
                     count,
                     len(self.pending),
+                    # The last one refused; no request yet, so its own address.
+                    extra={"count": count, "client": ":".join(map(str, self.client or ()))},
                 )
+            metrics.refused.labels("pending").inc()
             transport.abort()
             return
         self._wait_for_request()
@@ -91,6 +96,7 @@ class GuardedHTTP(H11Protocol):
         self._deadline = None
         self.pending.discard(self)
         if not self.transport.is_closing():
+            metrics.refused.labels("handshake_timeout").inc()
             self.transport.write(REQUEST_TIMEOUT_RESPONSE)
             _close(self.transport)
 
@@ -123,6 +129,7 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
     def _check_unsent(self) -> None:
         unsent = self.transport.get_write_buffer_size()
         if unsent > self.limits.max_unsent and not self.transport.is_closing():
+            metrics.refused.labels("not_reading").inc()
             count = self.not_reading()
             if count:
                 logger.warning(
@@ -130,6 +137,8 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
                     "(over %d bytes waiting, MAX_UNSENT_BYTES)",
                     count,
                     self.limits.max_unsent,
+                    # The last one dropped, as the application saw it (behind a proxy too).
+                    extra={"count": count, "client": get_client_addr(self.scope)},
                 )
             self.transport.abort()
 
@@ -159,13 +168,28 @@ def _abandon(transport) -> None:
 
 
 def raise_open_files_limit() -> int:
-    """Raise this process's open-files limit as far as the system allows; return it."""
+    """Raise this process's open-files limit as far as the system allows; return it.
+
+    Past the hard limit if the process may (root, or CAP_SYS_RESOURCE), up to the
+    kernel's ceiling; else up to the hard limit.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1_048_576)
+    ceiling = _kernel_open_files_ceiling()
+    for target, new_hard in [(ceiling, max(ceiling, hard)), (hard, hard)]:
+        if target == resource.RLIM_INFINITY:
+            target = ceiling
+        if target <= soft:
+            break
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, new_hard))
+            return target
         except (ValueError, OSError):
-            pass
+            continue
     return soft
+
+
+def _kernel_open_files_ceiling() -> int:
+    try:
+        return int(open("/proc/sys/fs/nr_open").read())
+    except (OSError, ValueError):
+        return 1_048_576

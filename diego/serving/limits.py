@@ -86,7 +86,12 @@ class Buckets:
 
 
 class Full(Exception):
-    """No seat for a new client; the message says why, politely."""
+    """No seat for a new client; the message says why, politely, and `reason` in a word
+    ("full", "per_address")."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class Admission:
@@ -134,9 +139,13 @@ class Admission:
         Raises `Full` at once when there is none.
         """
         if self.seated >= self.max_clients:
-            raise Full("Diego is talking to as many people as he can: please try again later.")
+            raise Full(
+                "Diego is talking to as many people as he can: please try again later.", "full"
+            )
         if self.by_ip[ip] >= self.max_clients_per_ip:
-            raise Full("Too many conversations from your address: close one and try again.")
+            raise Full(
+                "Too many conversations from your address: close one and try again.", "per_address"
+            )
         self.seated += 1
         self.by_ip[ip] += 1
         if len(self.buckets) > 2 * len(self.by_ip) + 1000:

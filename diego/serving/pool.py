@@ -35,7 +35,12 @@ class BotPool:
 
     `bot` needs `reply(text, conversation, address) -> str` and
     `recent_messages(conversation, limit) -> list` methods, and may have an
-    `after_fork()` method run in each worker (to drop inherited connections).
+    `after_fork()` method run in each worker (to drop inherited connections), and
+    `catch_up()` and `news() -> dict[str, int]` methods: a worker whose bot changed what
+    it knows says so with its answer (news of "knowledge_changed"), and every worker
+    catches up before its next request, and only then: no worker reads the database
+    before each reply to find out. All news, and the pool's own ("worker_restarts"), go
+    to `on_news`.
     ChatterBot's `get_response` is CPU-bound Python: threads would share one core through
     the GIL, processes use them all. Each worker has a pipe that the event loop watches,
     so the server needs no thread and little CPU per request (measured: a tenth of what
@@ -48,7 +53,7 @@ class BotPool:
     replaced at once.
     """
 
-    def __init__(self, bot, workers: int, reply_timeout: float = 30.0, keep=None):
+    def __init__(self, bot, workers: int, reply_timeout: float = 30.0, keep=None, on_news=None):
         """`keep(conversation, said, replied)`, if given, is awaited after each reply
         (a `HistoryWriter`'s)."""
         context = multiprocessing.get_context("fork")
@@ -61,12 +66,15 @@ class BotPool:
         self.workers = workers
         self.reply_timeout = reply_timeout
         self._keep = keep
+        self._on_news = on_news
         self._workers: list[_Worker] = []
         self._waiting = collections.deque()
         self._loop = None
         self._next_id = 0
         self._chores: set[asyncio.Handle] = set()
         self._heartbeat = None
+        # Of what the bot knows: bumped when it changed, so that each worker catches up.
+        self.generation = 0
         for _ in range(workers):
             self._zygote.send("spawn")
             self._take_message()
@@ -90,20 +98,34 @@ class BotPool:
         """Erase a conversation, in a worker process; return how many messages it had."""
         return await self._call("forget", conversation)
 
-    def every(self, seconds: float, method: str, *args) -> None:
+    def every(self, seconds: float, method: str, *args, then=None) -> None:
         """Call the bot's `method(*args)` in a worker now and every `seconds` (a chore,
-        such as pruning the history), from the running event loop, until closed."""
+        such as pruning the history), from the running event loop, until closed; pass
+        each result to `then`, if given."""
         loop = asyncio.get_running_loop()
 
         def run() -> None:
             self._chores.discard(handle[0])
             task = loop.create_task(self._call(method, *args))
-            task.add_done_callback(_log_failed_chore)
+            task.add_done_callback(lambda task: _chore_done(task, then))
             handle[0] = loop.call_later(seconds, run)
             self._chores.add(handle[0])
 
         handle = [loop.call_soon(run)]
         self._chores.add(handle[0])
+
+    def watch(self, seconds: float, method: str) -> None:
+        """Every `seconds`, ask a worker for the bot's `method()`, a summary of what it
+        knows: when it changes (other processes write too: a CLI, other servers), every
+        worker catches up. One query a period, not one a reply."""
+        last = [None]
+
+        def compare(summary) -> None:
+            if summary != last[0]:
+                last[0] = summary
+                self.generation += 1
+
+        self.every(seconds, method, then=compare)
 
     async def _call(self, method: str, *args):
         loop = asyncio.get_running_loop()
@@ -115,7 +137,7 @@ class BotPool:
         if worker is None and not self._zygote_process.is_alive():
             raise WorkerDied("Diego's worker processes are gone")
         if worker is not None and len(worker.pending) < DEPTH:
-            worker.send(request)
+            worker.send(request, self.generation)
         else:
             self._waiting.append(request)  # for a free worker, or the next one forked
         try:
@@ -135,6 +157,7 @@ class BotPool:
                     "Diego's worker %d did not answer within %g s: stopping it",
                     worker.pid,
                     self.reply_timeout,
+                    extra={"pid": worker.pid},
                 )
                 worker.alive = False  # no new request for it
                 worker.kill()  # its pipe closes: it is buried and replaced
@@ -146,7 +169,7 @@ class BotPool:
             if worker.alive and not worker.pending:
                 self._next_id += 1
                 request = (self._next_id, PING, (), self._loop.create_future())
-                worker.send(request)
+                worker.send(request, self.generation)
                 self._loop.create_task(self._await_heartbeat(request))
 
     async def _await_heartbeat(self, request) -> None:
@@ -186,22 +209,33 @@ class BotPool:
                 self._feed(worker)
         else:
             _, pid, how = message
-            logger.error("Diego's worker %d %s; a new one replaces it", pid, how)
+            logger.error(
+                "Diego's worker %d %s; a new one replaces it", pid, how, extra={"pid": pid}
+            )
+            self._take_news({"worker_restarts": 1})
 
     def _receive(self, worker: "_Worker") -> None:
         try:
-            request_id, ok, value = worker.pipe.recv()
+            request_id, ok, value, news = worker.pipe.recv()
         except (EOFError, OSError):
             self._bury(worker)
             return
+        if news:
+            self._take_news(news)
         future = worker.pending.pop(request_id, None)
         if future is not None and not future.done():
             future.set_result(value) if ok else future.set_exception(value)
         self._feed(worker)
 
+    def _take_news(self, news: dict[str, int]) -> None:
+        if news.get("knowledge_changed"):
+            self.generation += 1
+        if self._on_news is not None:
+            self._on_news(news)
+
     def _feed(self, worker: "_Worker") -> None:
         while self._waiting and len(worker.pending) < DEPTH:
-            worker.send(self._waiting.popleft())
+            worker.send(self._waiting.popleft(), self.generation)
 
     def _bury(self, worker: "_Worker") -> None:
         worker.alive = False
@@ -213,7 +247,7 @@ class BotPool:
         worker.pending.clear()
         alive = [w for w in self._workers if w.alive]
         while alive and self._waiting:
-            min(alive, key=_load).send(self._waiting.popleft())
+            min(alive, key=_load).send(self._waiting.popleft(), self.generation)
         # The requests left wait for the replacement (or time out). A worker that dies
         # as it starts is not replaced in a busy loop.
         self._loop.call_later(RESPAWN_DELAY, self._spawn)
@@ -261,10 +295,10 @@ class _Worker:
         self.pending: dict[int, asyncio.Future] = {}
         self.alive = True
 
-    def send(self, request) -> None:
+    def send(self, request, generation: int) -> None:
         request_id, method, args, future = request
         self.pending[request_id] = future
-        self.pipe.send((request_id, method, args))
+        self.pipe.send((request_id, method, args, generation))
 
     def ask_to_stop(self) -> None:
         # A worker that does not read its pipe would block this send forever.
@@ -282,9 +316,13 @@ class _Worker:
             pass
 
 
-def _log_failed_chore(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
+def _chore_done(task: asyncio.Task, then) -> None:
+    if task.cancelled():
+        return
+    if task.exception() is not None:
         logger.error("A chore of Diego's failed: %s", task.exception())
+    elif then is not None:
+        then(task.result())
 
 
 def _exists(pid: int) -> bool:
@@ -359,15 +397,22 @@ def _work(bot, pipe, parent_pid: int) -> None:
     if after_fork is not None:
         after_fork()
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    catch_up = getattr(bot, "catch_up", lambda: None)
+    news = getattr(bot, "news", dict)
+    seen = None  # the generation of knowledge caught up with: none yet, after the fork
     while (request := pipe.recv()) is not None:
-        request_id, method, args = request
+        request_id, method, args, generation = request
         if method == PING:
-            pipe.send((request_id, True, None))
+            pipe.send((request_id, True, None, False))
             continue
         try:
-            pipe.send((request_id, True, getattr(bot, method)(*args)))
+            if generation != seen:
+                catch_up()
+                seen = generation
+            answer = (request_id, True, getattr(bot, method)(*args))
         except Exception as exc:
-            pipe.send((request_id, False, _picklable(exc)))
+            answer = (request_id, False, _picklable(exc))
+        pipe.send((*answer, news() or None))
 
 
 def _picklable(exc: Exception) -> Exception:

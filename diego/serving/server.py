@@ -9,6 +9,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from ..logs import OncePerInterval
 from .connections import ConnectionLimits, protocols, raise_open_files_limit
+from .log_format import LOG_FORMATS
 
 logger = logging.getLogger("diego")
 # Files the server keeps open besides connections: its database, logs, workers' pipes.
@@ -73,13 +74,22 @@ class NoisyOncePerInterval(logging.Filter):
         count = self.reports[prefix]()
         if count:
             record.msg, record.args = self.NOISY[prefix], (count,)
+            record.count = count
             record.exc_info, record.exc_text = None, None
         return bool(count)
 
 
-def log_config() -> dict:
-    """uvicorn's logging configuration, with Diego's own logger beside it."""
+def log_config(log_format: str = "text") -> dict:
+    """uvicorn's logging configuration, with Diego's own logger beside it.
+
+    `log_format` "json" writes every line as a JSON object; "text" as uvicorn does.
+    """
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"Unsupported log format: {log_format!r} (use one of {LOG_FORMATS})")
     config = copy.deepcopy(LOGGING_CONFIG)
+    if log_format == "json":
+        json_lines = "diego.serving.log_format.JSONFormatter"
+        config["formatters"] = {"default": {"()": json_lines}, "access": {"()": json_lines}}
     config["loggers"]["diego"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["loggers"]["asyncio"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["filters"] = {
@@ -101,13 +111,14 @@ def serve(
     trusted_proxies: str = "",
     limits: ConnectionLimits | None = None,
     shutdown_timeout: float = 10.0,
+    log_format: str = "text",
 ) -> None:
     """Run `app` until interrupted. Port 0 picks a free port (the ready line names it).
 
     A client that does not answer a ping within `ping_timeout` is dropped. The client
     address and scheme are taken from X-Forwarded-For and -Proto only when the request
     comes from one of `trusted_proxies` (comma-separated addresses). Stopping waits for
-    clients at most `shutdown_timeout` seconds.
+    clients at most `shutdown_timeout` seconds. `log_format` is "text" or "json".
     """
     limits = limits or ConnectionLimits()
     http, websocket = protocols(limits)
@@ -123,7 +134,7 @@ def serve(
         # Chat messages are short: compressing them saves nothing and costs each
         # connection some 30 KiB of compressor state.
         ws_per_message_deflate=False,
-        log_config=log_config(),
+        log_config=log_config(log_format),
         lifespan="on",
         http=http,
         ws=websocket,

@@ -1,6 +1,7 @@
 """The real Diego in-process: weak matches admitted, and each conversation's history kept."""
 
 import pytest
+import sqlalchemy
 
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.knowledge.bot import Diego
@@ -92,3 +93,38 @@ def test_a_new_process_reads_the_prompts_vectors_instead_of_encoding_them(
     finally:
         diego.close()
     assert encoded == []
+
+
+def statements_run_by(engine, action) -> list[str]:
+    run = []
+
+    def seen(connection, cursor, statement, *args):
+        run.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+    return run
+
+
+@pytest.mark.parametrize("text", ["How are you?", "Knock knock", "Yes sir", "gibberish qwzx"])
+def test_a_reply_reads_nothing_from_the_database(tmp_path, trained_database, text):
+    # The server keeps the history itself (a `HistoryWriter`), and tells the workers
+    # when to catch up: a reply neither reads nor writes.
+    diego = Diego(copy_of(trained_database, tmp_path), keep_history=False)
+    try:
+        diego.reply("Hello", "c")
+        assert statements_run_by(diego.chatbot.storage.engine, lambda: diego.reply(text, "c")) == []
+    finally:
+        diego.close()
+
+
+def test_only_an_answer_to_a_clarifying_question_reads_the_question(tmp_path, trained_database):
+    diego = Diego(copy_of(trained_database, tmp_path), keep_history=False)
+    try:
+        run = statements_run_by(diego.chatbot.storage.engine, lambda: diego.reply("yes", "c"))
+        assert len(run) == 1 and run[0].lstrip().upper().startswith("SELECT")
+    finally:
+        diego.close()

@@ -78,9 +78,25 @@ def bots(url):
     """Two processes' bots on one knowledge base, learning with a quorum of 3."""
     made = [Diego(url, learn_from_users=True, learning=LearningPolicy(address_key=b"k"))]
     made.append(Diego(url, learn_from_users=True, learning=LearningPolicy(address_key=b"k")))
+    for bot in made:
+        caught_up(bot)
     yield made
     for bot in made:
         bot.close()
+
+
+def caught_up(bot) -> None:
+    """Make `bot` catch up before each reply when another changed what is known, as the
+    worker pool makes its workers do."""
+    reply, seen = bot.reply, [bot.knowledge_summary()]
+
+    def reply_caught_up(*args):
+        if bot.knowledge_summary() != seen[0]:
+            bot.catch_up()
+            seen[0] = bot.knowledge_summary()
+        return reply(*args)
+
+    bot.reply = reply_caught_up
 
 
 def teach(bot, reply: str, conversation: str, address: str) -> None:

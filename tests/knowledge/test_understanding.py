@@ -44,7 +44,7 @@ def test_understanding_on_a_slice_of_the_eval(diego):
         assert right[kind] / seen[kind] >= 0.97, (kind, wrong)
 
 
-def test_a_statement_trained_by_another_process_is_answered_without_restart(
+def test_a_statement_trained_by_another_process_is_answered_once_caught_up(
     tmp_path, trained_database
 ):
     url = copy_of(trained_database, tmp_path)
@@ -53,9 +53,13 @@ def test_a_statement_trained_by_another_process_is_answered_without_restart(
     corpus.write_text("conversations:\n- - Who painted the Zebra Sunrise?\n  - Ada Okafor did.\n")
     try:
         assert running.reply("Who painted the Zebra Sunrise?", "c") != "Ada Okafor did."
+        summary = running.knowledge_summary()
         trainer = Diego(url)  # another connection, as `python -m diego train` would be
         train(trainer, [str(corpus)])
         trainer.close()
+        # What the server polls for, and then has its workers catch up.
+        assert running.knowledge_summary() != summary
+        running.catch_up()
         assert running.reply("who painted the zebra sunrise", "c") == "Ada Okafor did."
     finally:
         running.close()
@@ -74,6 +78,10 @@ def test_with_learning_on_what_users_say_becomes_answerable(tmp_path):
         assert diego.reply("Tell me about quokkas", "teacher") == "Quokkas smile a lot."
         # Said after Diego's reply, so learned as a reply to it.
         diego.reply("They live on Rottnest Island.", "teacher")
+        # It says so, and the server has its other workers catch up.
+        assert diego.news() == {"learned": 1, "knowledge_changed": 1}
+        assert not diego.news()
+        other_process.catch_up()
         assert other_process.reply("Quokkas smile a lot.", "student") == (
             "They live on Rottnest Island."
         )

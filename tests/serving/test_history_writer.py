@@ -2,11 +2,16 @@
 database never holds a reply."""
 
 import asyncio
+import gc
 import logging
 import time
+import types
 
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
 
+from bench.round_trips import RoundTripCounter
 from diego.knowledge.history import History
 from diego.serving.history_writer import HistoryWriter
 
@@ -53,3 +58,67 @@ def test_a_failing_database_lets_replies_go_and_says_so_once(tmp_path, caplog):
     writer.close()
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 1 and lines[0].startswith("Could not keep 5 exchange(s)"), lines
+
+
+@pytest.fixture
+def without_chatterbots_sqlite_hook():
+    """ChatterBot's SQLite storage hooks every SQLAlchemy engine of its process (a PRAGMA
+    at each connection): an engine to PostgreSQL must not inherit the earlier tests'."""
+    hooks = [
+        each
+        for each in gc.get_objects()
+        if isinstance(each, types.FunctionType)
+        and each.__name__ == "set_sqlite_pragma"
+        and each.__module__ == "chatterbot.storage.sql_storage"
+    ]
+    hooked = [hook for hook in hooks if event.contains(Engine, "connect", hook)]
+    for hook in hooked:
+        event.remove(Engine, "connect", hook)
+    yield
+    for hook in hooked:
+        event.listen(Engine, "connect", hook)
+
+
+@pytest.mark.usefixtures("without_chatterbots_sqlite_hook")
+def test_on_postgresql_a_batch_is_one_round_trip(postgres_url):
+    url = make_url(postgres_url)
+    with RoundTripCounter(url.host, url.port or 5432) as counter:
+        proxied = url.set(host="127.0.0.1", port=counter.port)
+        history = History(create_engine(proxied)).committing_each_statement()
+        history.record_all([("c0", "hello", "hi")])  # connected
+        before = counter.round_trips
+        history.record_all([(f"c{n % 2}", f"said {n}", f"replied {n}") for n in range(100)])
+        assert counter.round_trips - before == 1
+        # Committed, and in order: another connection reads it.
+        reader = History(create_engine(postgres_url))
+        texts = [message["text"] for message in reader.recent("c1", 4)]
+        assert texts == ["said 97", "replied 97", "said 99", "replied 99"]
+        history.engine.dispose()
+        reader.engine.dispose()
+
+
+def test_while_busy_the_next_commit_waits_for_more_exchanges(tmp_path):
+    history = History(create_engine(f"sqlite:///{tmp_path / 'history.sqlite3'}"))
+    commits = []
+    record_all = history.record_all
+
+    def counted(exchanges):
+        commits.append(len(exchanges))
+        record_all(exchanges)
+
+    history.record_all = counted
+    writer = HistoryWriter(history, gathering=0.2)
+
+    async def run():
+        # Two at once (busy), then one every 20 ms: they share the next commit.
+        await asyncio.gather(writer.keep("c", "a", "b"), writer.keep("c", "a", "b"))
+        kept = []
+        for _ in range(5):
+            kept.append(asyncio.ensure_future(writer.keep("c", "x", "y")))
+            await asyncio.sleep(0.02)
+        await asyncio.gather(*kept)
+
+    asyncio.run(run())
+    writer.close()
+    # The five that came 20 ms apart shared a commit (with the second, maybe).
+    assert sum(commits) == 7 and len(commits) <= 3 and commits[-1] >= 5, commits

@@ -184,3 +184,63 @@ def test_a_worker_that_does_not_answer_in_time_is_stopped_and_replaced(caplog):
         pool.close()
     assert int(pid) != stuck
     assert f"worker {stuck} did not answer within 0.5 s" in caplog.text
+
+
+class FileBot:
+    """Knows the lines of a file, as read at its last catch-up; 'learn: x' adds one."""
+
+    def __init__(self, path):
+        self.path = path
+        self.known, self.catch_ups, self.changed = [], 0, False
+
+    def catch_up(self):
+        self.known = self.path.read_text().splitlines()
+        self.catch_ups += 1
+
+    def news(self):
+        changed, self.changed = self.changed, False
+        return {"knowledge_changed": 1} if changed else {}
+
+    def knowledge_summary(self):
+        return self.path.stat().st_size
+
+    def reply(self, text, conversation, address=""):
+        if text.startswith("learn: "):
+            with self.path.open("a") as file:
+                file.write(text.removeprefix("learn: ") + "\n")
+            self.changed = True
+        return (os.getpid(), self.catch_ups, tuple(self.known))
+
+
+def test_workers_catch_up_once_after_a_worker_changed_what_is_known(make_pool, tmp_path):
+    knowledge = tmp_path / "knowledge.txt"
+    knowledge.write_text("")
+    pool = make_pool(FileBot(knowledge))
+
+    async def ask(texts):
+        return await asyncio.gather(*(pool.reply(text, "c") for text in texts))
+
+    before = asyncio.run(ask(["hi"] * 20))
+    # Each worker caught up once, at its first request, and not at every reply.
+    assert {pid: catch_ups for pid, catch_ups, _ in before} == {pid: 1 for pid, *_ in before}
+    asyncio.run(ask(["learn: lettuce"]))
+    after = asyncio.run(ask(["hi"] * 20))
+    assert len({pid for pid, *_ in after}) == 2
+    assert all(known == ("lettuce",) and catch_ups == 2 for _, catch_ups, known in after)
+
+
+def test_workers_catch_up_with_what_other_processes_changed_when_watched(make_pool, tmp_path):
+    knowledge = tmp_path / "knowledge.txt"
+    knowledge.write_text("")
+    pool = make_pool(FileBot(knowledge))
+
+    async def main():
+        pool.watch(0.05, "knowledge_summary")
+        await asyncio.gather(*(pool.reply("hi", "c") for _ in range(10)))
+        knowledge.write_text("written by a CLI\n")
+        await asyncio.sleep(0.5)
+        return await asyncio.gather(*(pool.reply("hi", "c") for _ in range(20)))
+
+    after = asyncio.run(main())
+    assert len({pid for pid, *_ in after}) == 2
+    assert all(known == ("written by a CLI",) for *_, known in after)
