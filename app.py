@@ -11,7 +11,7 @@ from bocadillo import App, Templates, configure
 from diego.serving.conversation import TRY_AGAIN_LATER, converse, forbid, one_line, refuse
 from diego.serving.headers import HeaderSizeLimit, SecurityHeaders
 from diego.serving.limits import Buckets, Full, TokenBucket
-from diego.serving.metrics import CONTENT_TYPE, AddressList
+from diego.serving.metrics import CONTENT_TYPE, address_list
 from diego.serving.sessions import (
     SESSION_MAX_AGE,
     SessionGuard,
@@ -133,7 +133,7 @@ async def prometheus_metrics(req, res, config, metrics):
     # Not for the public: what a server counts can help an attacker time an attack. A
     # request through a proxy is a public one, even from a proxy on this machine.
     proxied = "x-forwarded-for" in req.headers or "forwarded" in req.headers
-    allowed = req.client is not None and req.client.host in AddressList(config.metrics_allowed)
+    allowed = req.client is not None and req.client.host in address_list(config.metrics_allowed)
     if proxied or not allowed:
         res.status_code = 404
         res.text = "Not Found"

@@ -19,6 +19,7 @@ Issue 16's: a scrape of /metrics costs the event loop < 1 ms.
 """
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -65,6 +66,7 @@ class Probes:
 
     def __init__(self, server: LiveServer, seconds: float):
         self.times = {"/metrics": [], "/client-count": []}
+        self.rendered: list[float] = []
         self._thread = threading.Thread(target=self._run, args=(server, seconds), daemon=True)
         self._thread.start()
 
@@ -75,13 +77,19 @@ class Probes:
             for path, times in self.times.items():
                 started = time.perf_counter()
                 with urllib.request.urlopen(server.http(path), timeout=10) as response:
-                    response.read()
+                    body = response.read().decode()
                 times.append(time.perf_counter() - started)
+                if path == "/metrics":  # the server's own timing of the scrape before
+                    rendered = re.search(r"^diego_metrics_render_seconds (\S+)$", body, re.M)
+                    self.rendered.append(float(rendered[1]))
             time.sleep(0.05)
 
     def medians(self) -> dict:
         self._thread.join()
-        return {f"{path} ms": statistics.median(times) * 1000 for path, times in self.times.items()}
+        medians = {path: statistics.median(times) * 1000 for path, times in self.times.items()}
+        return {f"{path} ms": value for path, value in medians.items()} | {
+            "rendered ms": statistics.median(self.rendered[1:]) * 1000
+        }
 
 
 def scrape_cost_in_process(samples: int = 200) -> float:
@@ -167,13 +175,13 @@ def main(argv=None) -> None:
     )
     in_process = scrape_cost_in_process()
     diego = runs["Diego"]
-    under_load = diego["/metrics ms"] - diego["/client-count ms"]
-    met = max(in_process, under_load) < TARGET_SCRAPE_MS
+    met = diego["rendered ms"] < TARGET_SCRAPE_MS
     print(
-        f"a scrape of /metrics: {in_process:.3f} ms to render in-process (every series "
-        f"filled); under load, /metrics p50 {diego['/metrics ms']:.2f} ms vs /client-count "
-        f"p50 {diego['/client-count ms']:.2f} ms (< {TARGET_SCRAPE_MS} ms: "
-        f"{'met' if met else 'not met'})"
+        f"a scrape of /metrics under load takes the event loop {diego['rendered ms']:.3f} ms "
+        f"p50 to render, as the server times it (< {TARGET_SCRAPE_MS} ms: "
+        f"{'met' if met else 'not met'}); in-process, every series filled: "
+        f"{in_process:.3f} ms; round trip /metrics p50 {diego['/metrics ms']:.2f} ms, "
+        f"/client-count p50 {diego['/client-count ms']:.2f} ms"
     )
 
 

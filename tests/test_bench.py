@@ -60,7 +60,23 @@ def test_learning_quick():
     assert "| 2 three teach |" in out and "| 4 cost, 1,000 learned |" in out
 
 
-def test_cost_quick():
+def test_cost_quick(redis_url, postgres_url):
     out = run("bench.cost", "--quick")
     for server in ("echo", "plumbing", "Diego"):
         assert f"\n| {server} | " in out
+    assert "round trips per reply" in out and "x one on SQLite" in out
+    assert "a scrape of /metrics" in out
+
+
+def test_idle_small():
+    # A few hundred connections: what is checked is that it measures, not the figures.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.idle", "--connections", "600"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "count exact: 600 counted for 600: met" in done.stdout, done.stdout + done.stderr
+    assert "closed cleanly: 600 of 600, then counted 0: met" in done.stdout
+    assert "KiB per connection" in done.stdout and "a newcomer answered" in done.stdout

@@ -38,8 +38,8 @@ RUN = {
     'uv run python -m diego forget --text "Lettuce."': r"Forgot 0 statement\(s\)\.",
     "uv run python -m diego forget --conversation 7": r"Forgot 0 statement\(s\)\.",
     "uv run python -m diego export --live -o learned.yml": r"Wrote 0 exchange\(s\) to learned.yml",
-    "uv run python -m diego train ./learned.yml": r"Learned 0 new statements",
-    "uv run python -m diego train ./coffee.yml": r"Learned 4 new statements; Diego now knows 4\.",
+    "uv run python -m diego train learned.yml": r"Learned 0 new statements",
+    "uv run python -m diego train coffee.yml": r"Learned 4 new statements; Diego now knows 4\.",
     "uv run python -m diego train --help": r"--reset",
 }
 
@@ -57,6 +57,7 @@ COVERED = {
     "uv run python client.py --new": ("tests/test_client.py", 'repl.main(["--new"'),
     "uv run python client.py --forget": ("tests/test_client.py", 'repl.main(["--forget"'),
     "curl http://127.0.0.1:8000/client-count": ("tests/test_server.py", "/client-count"),
+    "curl http://127.0.0.1:8000/metrics": ("tests/test_metrics.py", '"/metrics"'),
     # Several servers over Redis and PostgreSQL.
     "DATABASE_URL=postgresql://diego@db/diego uv run python -m diego train": (
         "tests/test_scale_out.py",
@@ -101,6 +102,7 @@ COVERED = {
     "uv run python -m bench.full_speed --quick": ("tests/test_bench.py", '"bench.full_speed"'),
     "uv run python -m bench.cost": ("tests/test_bench.py", '"bench.cost"'),
     "uv run python -m bench.cost --quick": ("tests/test_bench.py", '"bench.cost"'),
+    "uv run python -m bench.idle": ("tests/test_bench.py", '"bench.idle"'),
     "uv run python -m bench.under_fire": ("tests/test_bench.py", '"bench.under_fire"'),
     "uv run python -m bench.under_fire --quick": ("tests/test_bench.py", '"bench.under_fire"'),
     "uv run python -m bench.scale_out": ("tests/test_bench.py", '"bench.scale_out"'),

@@ -127,6 +127,7 @@ def test_metrics_count_what_happened(trained_database, tmp_path):
     assert metrics["diego_database_errors_total"] == 0
     assert metrics["diego_worker_restarts_total"] == 1
     assert metrics["diego_workers_alive"] == 2
+    assert 0 < metrics["diego_metrics_render_seconds"] < 1  # the scrape before
 
 
 @pytest.mark.parametrize(

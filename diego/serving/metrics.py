@@ -6,7 +6,9 @@ server process is the only exporter, and the figures are right whatever the numb
 workers, with no files shared between processes.
 """
 
+import functools
 import ipaddress
+import time
 import typing
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -65,6 +67,11 @@ class Metrics:
         self.database_errors = Counter(
             "diego_database_errors", "Database operations that failed", registry=registry
         )
+        self.render_seconds = Gauge(
+            "diego_metrics_render_seconds",
+            "How long the previous GET /metrics took to render, on the event loop",
+            registry=registry,
+        )
         self.teachings = Counter(
             "diego_teachings",
             "Teachings by users (with learning on), by result",
@@ -107,12 +114,20 @@ class Metrics:
                 self.worker_restarts.inc(count)
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        started = time.perf_counter()
+        text = generate_latest(self.registry)
+        self.render_seconds.set(time.perf_counter() - started)
+        return text
 
 
 # One per process, as prometheus_client's own registry is: uvicorn's protocol classes,
 # made before the application, count into it too.
 metrics = Metrics()
+
+
+@functools.lru_cache(maxsize=8)
+def address_list(spelled: str) -> "AddressList":
+    return AddressList(spelled)
 
 
 class AddressList:
