@@ -67,7 +67,8 @@ class LiveServer:
             text=True,
         )
         ready = threading.Event()
-        threading.Thread(target=self._read, args=(ready,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(ready,), daemon=True)
+        self._reader.start()
         if not ready.wait(self.ready_timeout) or self.port is None:
             self.stop()
             raise RuntimeError(f"Diego did not get ready:\n{self.log}")
@@ -91,10 +92,14 @@ class LiveServer:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(15)
+            status = self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            return self.process.wait()
+            status = self.process.wait()
+        # Its last lines, read before anyone looks at `log` (workers that outlive a
+        # killed server hold the pipe open for a second at most).
+        self._reader.join(2)
+        return status
 
     def http(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -100,8 +100,15 @@ def test_what_one_instance_learns_the_other_answers(postgres_url, redis_url, tmp
                     taught = [await say(ws, "Who painted the Zebra Sunrise?")]
                     # Said after Diego's reply: learned as a reply to it, in PostgreSQL.
                     taught.append(await say(ws, "Quokkas smile all day long."))
-                async with websockets.connect(second.ws_url) as ws:
-                    return taught, await say(ws, "Ada Okafor did.")
+                # The other instance notices within a second or so (it looks for
+                # what other processes wrote once a second).
+                deadline = time.monotonic() + 5
+                while True:
+                    async with websockets.connect(second.ws_url) as ws:
+                        answer = await say(ws, "Ada Okafor did.")
+                    if answer == "Quokkas smile all day long." or time.monotonic() > deadline:
+                        return taught, answer
+                    await asyncio.sleep(0.1)
 
             taught, answer = asyncio.run(scenario())
     assert taught[0] == "Ada Okafor did." and taught[1] != CANNOT_THINK

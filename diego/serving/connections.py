@@ -8,6 +8,7 @@ bounds; `diego.serving.server` hands them to uvicorn.
 import dataclasses
 import logging
 import resource
+from pathlib import Path
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -190,6 +191,6 @@ def raise_open_files_limit() -> int:
 
 def _kernel_open_files_ceiling() -> int:
     try:
-        return int(open("/proc/sys/fs/nr_open").read())
+        return int(Path("/proc/sys/fs/nr_open").read_text())
     except (OSError, ValueError):
         return 1_048_576

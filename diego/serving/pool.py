@@ -302,8 +302,11 @@ class _Worker:
 
     def ask_to_stop(self) -> None:
         # A worker that does not read its pipe would block this send forever.
-        _, writable, _ = select.select([], [self.pipe.fileno()], [], 0)
-        if writable:
+        # poll, not select: a worker forked while thousands of clients are connected has
+        # a pipe numbered past select's 1,024.
+        writable = select.poll()
+        writable.register(self.pipe.fileno(), select.POLLOUT)
+        if writable.poll(0):
             try:
                 self.pipe.send(None)
             except OSError:
