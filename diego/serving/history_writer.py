@@ -63,10 +63,13 @@ class HistoryWriter:
             arrived = waiting[0][-1] if waiting[0] is not None else last_arrival
             # Busy: this exchange came soon after the one before, so others will follow.
             busy = arrived - last_arrival < self.gathering
-            until = arrived + self.gathering if busy else 0
+            if busy and waiting[0] is not None:
+                # Asleep, not woken by each exchange that comes: a wake-up takes the GIL
+                # from the event loop.
+                time.sleep(max(0.0, arrived + self.gathering - time.monotonic()))
             while waiting[-1] is not None and len(waiting) < MOST_AT_ONCE:
                 try:
-                    waiting.append(self._queue.get(timeout=max(0, until - time.monotonic())))
+                    waiting.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             stop = waiting[-1] is None
