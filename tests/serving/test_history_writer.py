@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from bench.round_trips import RoundTripCounter
 from diego.knowledge.history import History
 from diego.serving.history_writer import HistoryWriter
+from diego.serving.metrics import metrics
 
 
 def keep_all(writer: HistoryWriter, count: int) -> None:
@@ -52,12 +53,15 @@ def test_a_failing_database_lets_replies_go_and_says_so_once(tmp_path, caplog):
 
     history.record_all = failing
     writer = HistoryWriter(history)
+    errors = metrics.registry.get_sample_value("diego_database_errors_total")
     with caplog.at_level(logging.ERROR, logger="diego"):
         keep_all(writer, 5)
         keep_all(writer, 5)
     writer.close()
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 1 and lines[0].startswith("Could not keep 5 exchange(s)"), lines
+    # Each failed commit counts for /metrics, logged or not.
+    assert metrics.registry.get_sample_value("diego_database_errors_total") - errors >= 2
 
 
 @pytest.fixture
