@@ -60,13 +60,11 @@ class HistoryWriter:
         last_arrival = -float("inf")
         while True:
             waiting = [self._queue.get()]
-            arrived = waiting[0][-1] if waiting[0] is not None else last_arrival
             # Busy: this exchange came soon after the one before, so others will follow.
-            busy = arrived - last_arrival < self.gathering
-            if busy and waiting[0] is not None:
-                # Asleep, not woken by each exchange that comes: a wake-up takes the GIL
-                # from the event loop.
-                time.sleep(max(0.0, arrived + self.gathering - time.monotonic()))
+            # Asleep until the batch is due, not woken by each exchange that comes: a
+            # wake-up takes the GIL from the event loop.
+            if waiting[0] is not None and waiting[0][-1] - last_arrival < self.gathering:
+                time.sleep(max(0.0, waiting[0][-1] + self.gathering - time.monotonic()))
             while waiting[-1] is not None and len(waiting) < MOST_AT_ONCE:
                 try:
                     waiting.append(self._queue.get_nowait())

@@ -25,17 +25,23 @@ def keep_all(writer: HistoryWriter, count: int) -> None:
     asyncio.run(run())
 
 
-def test_exchanges_waiting_are_committed_together_and_in_order(tmp_path):
-    history = History(create_engine(f"sqlite:///{tmp_path / 'history.sqlite3'}"))
-    commits = []
-    record_all = history.record_all
+def commits_counted(history: History, taking: float = 0.0) -> list[int]:
+    """Make each of `history`'s commits take `taking` seconds more, and return the list
+    of their sizes, filled as they happen."""
+    commits, record_all = [], history.record_all
 
-    def slow_commit(exchanges):
+    def counted(exchanges):
         commits.append(len(exchanges))
-        time.sleep(0.01)
+        time.sleep(taking)
         record_all(exchanges)
 
-    history.record_all = slow_commit
+    history.record_all = counted
+    return commits
+
+
+def test_exchanges_waiting_are_committed_together_and_in_order(tmp_path):
+    history = History(create_engine(f"sqlite:///{tmp_path / 'history.sqlite3'}"))
+    commits = commits_counted(history, taking=0.01)
     writer = HistoryWriter(history)
     keep_all(writer, 50)
     writer.close()
@@ -103,14 +109,7 @@ def test_on_postgresql_a_batch_is_one_round_trip(postgres_url):
 
 def test_while_busy_the_next_commit_waits_for_more_exchanges(tmp_path):
     history = History(create_engine(f"sqlite:///{tmp_path / 'history.sqlite3'}"))
-    commits = []
-    record_all = history.record_all
-
-    def counted(exchanges):
-        commits.append(len(exchanges))
-        record_all(exchanges)
-
-    history.record_all = counted
+    commits = commits_counted(history)
     writer = HistoryWriter(history, gathering=0.2)
 
     async def run():
