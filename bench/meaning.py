@@ -10,7 +10,8 @@ In this process, pinned to one core, over the whole English corpus and diego.yml
 
 Today's matcher is `Knowledge` (diego/knowledge/understanding.py), measured inside Diego's full
 reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2 in
-numpy) alone. The one before it is `PromptIndex` with
+onnxruntime) alone; and the same Diego without the hand-written phrasings
+(diego/knowledge/corpus/phrasings/), to show what they add. The one before it is `PromptIndex` with
 its similarity threshold of 0.6 (what Diego shipped until this benchmark was written),
 measured alone: compare the two "alone" rows. Stock ChatterBot 1.2.15 (BestMatch, with its
 LowercaseTagger and PosLemmaTagger) answers an evenly spread sample of the semantic
@@ -45,6 +46,7 @@ def ask_all(reply, cases) -> tuple[dict, list[float]]:
         outcome = semantic_eval.outcome(case, answer)
         outcomes[case["kind"], case["half"]][outcome] += 1
         outcomes[case["kind"], "both"][outcome] += 1
+        outcomes["all", case["half"]][outcome] += 1
         outcomes["all", "both"][outcome] += 1
     return outcomes, cpu
 
@@ -112,6 +114,13 @@ def main(argv=None) -> None:
         encoder_cpu = [cpu_of(encoder.encode, case["text"]) for case in cases]
         diego.close()
 
+        # What the hand-written phrasings add: the same Diego without them.
+        unphrased = Diego(f"sqlite:///{folder / 'diego.sqlite3'}", phrasings={})
+        results["Diego, no phrasings"] = ask_all(
+            lambda text, number: unphrased.reply(text, f"unphrased-{number}"), cases
+        )
+        unphrased.close()
+
         index = matcher_before()
         before = reply_before(index)
         results["matcher before"] = ask_all(before, cases)
@@ -135,6 +144,13 @@ def main(argv=None) -> None:
             for half in [*semantic_eval.HALVES, "both"]:
                 print(f"  {kind + ' ' + half:<32}{row(outcomes[kind, half])}")
         print(f"  {'all (wrong = confidently wrong)':<32}{row(outcomes['all', 'both'])}")
+        wrong = {half: outcomes["all", half]["wrong"] for half in [*semantic_eval.HALVES, "both"]}
+        asked = {half: sum(outcomes["all", half].values()) for half in wrong}
+        print(
+            f"  confidently wrong: {wrong['both']} of {asked['both']}, "
+            f"{wrong['both'] / asked['both']:.1%} (tune {wrong['tune'] / asked['tune']:.1%}, "
+            f"held-out {wrong['held-out'] / asked['held-out']:.1%})"
+        )
 
     print(f"\n{'':<30}{'CPU/reply p50':>14}{'p99':>10}{'typing variants':>18}")
     timings = {name: cpu for name, (_, cpu) in results.items()}

@@ -51,7 +51,7 @@ async def conversation(server, outcomes: list[str]) -> None:
         for text in [
             "Hello",  # no reply of Diego's before: teaches nothing
             "qwzx blorp fnord",  # after an answer: learned (waits for its quorum)
-            "is there a big planet",
+            "an octopus",
             "yes",  # after a question: teaches nothing
             "Visit evil.example now",  # after an answer: refused, a link
         ]:

@@ -16,6 +16,7 @@ from . import review, sqlite
 from .history import History
 from .learning import TEACHER, LearningPolicy, blocklist, refusal, teacher_of
 from .matching import NormalizingTagger, asked_about
+from .phrasings import Phrasings
 
 NAME = "Diego"
 
@@ -38,9 +39,11 @@ class Diego:
         count_clients: typing.Callable[[], int] | None = None,
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
         keep_history: bool = True,
+        phrasings: Phrasings | None = None,
     ):
         """`keep_history=False` leaves keeping each exchange to the caller (the server
-        keeps them in batches: `HistoryWriter`)."""
+        keeps them in batches: `HistoryWriter`). `phrasings`: other ways of saying known
+        prompts, by default those written for the default corpora (`{}`: none)."""
         learning = learning or LearningPolicy()
         adapters = []
         if count_clients is not None:
@@ -57,6 +60,7 @@ class Diego:
                 # Diego's last reply, for the answer to a clarifying question.
                 "last_reply": lambda conversation: self.history.last_reply(conversation),
                 "quorum": learning.quorum,
+                "phrasings": phrasings,
             }
         )
         # The tagger needs no spaCy language model, so nothing is downloaded.

@@ -248,10 +248,56 @@ NEGATIONS = frozenset("not no never nothing nobody none neither nor".split())
 
 
 def opposite(first_key: str, second_key: str) -> bool:
-    """True if two canonical words mean the opposite of each other."""
-    return (first_key, second_key) in OPPOSITE_PAIRS
+    """True if two canonical words mean the opposite of each other, or are two
+    different ranks or counts ("second" is not "first", nor "three" "four")."""
+    return (first_key, second_key) in OPPOSITE_PAIRS or (
+        first_key != second_key
+        and (
+            (first_key in RANKS and second_key in RANKS)
+            or (first_key in COUNTS and second_key in COUNTS)
+        )
+    )
+
+
+RANKS = frozenset(
+    canonical(word)
+    for word in "first second third fourth fifth sixth seventh eighth ninth tenth last".split()
+)
+COUNTS = frozenset("one two three four five six seven eight nine ten twelve hundred".split())
+# Words ending in "est" that do not pick one out of many.
+_NOT_SUPERLATIVES = frozenset(
+    "interest forest request contest suggest honest modest protest harvest invest arrest "
+    "digest manifest conquest earnest everest midwest tempest".split()
+)
+
+
+def qualifies(word: str) -> bool:
+    """True if `word` picks one out of many ("largest", "most", "first"): a question
+    without it asks something else."""
+    return word in {"most", "least", "best", "worst", "first", "last"} or (
+        len(word) >= 6 and word.endswith("est") and word not in _NOT_SUPERLATIVES
+    )
 
 
 def negated(normalized: str) -> bool:
     """True if `normalized` says no, not or never ("doesn't" is "does not" by then)."""
     return not NEGATIONS.isdisjoint(normalized.split())
+
+
+# What a question asks for, by its question word ("which" asks what "what" does).
+QUESTION_WORDS = {
+    "what": "what",
+    "which": "what",
+    "who": "who",
+    "whom": "who",
+    "whose": "who",
+    "why": "why",
+    "how": "how",
+    "when": "when",
+    "where": "where",
+}
+
+
+def questions(normalized: str) -> set[str]:
+    """What `normalized` asks for: {"why"} for "why is the sky blue"."""
+    return {QUESTION_WORDS[word] for word in normalized.split() if word in QUESTION_WORDS}

@@ -15,6 +15,7 @@ from ..serving.limits import STATEMENT_MAX_LENGTH
 from .learning import DEFAULT_QUORUM, TEACHER, ForgottenStatement, Learning, Teachings
 from .matcher import normalize, without_fillers
 from .meaning import MeaningIndex
+from .phrasings import Phrasings, load_phrasings
 from .understanding import Knowledge, Verdict
 from .vector_cache import VectorCache
 
@@ -92,14 +93,19 @@ class BestMeaning(LogicAdapter):
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
         last_reply: typing.Callable[[str], str | None] | None = None,
         quorum: int = DEFAULT_QUORUM,
+        phrasings: Phrasings | None = None,
         **kwargs,
     ):
+        """`phrasings`: other ways of saying known prompts (by default, those written
+        for the default corpora)."""
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
         engine = chatbot.storage.engine
         vectors = VectorCache(engine)
-        self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all))
+        if phrasings is None:
+            phrasings = load_phrasings()
+        self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all), phrasings)
         self.teachings = Teachings(quorum)
         self.learning = Learning(engine)
         self._statement = chatbot.storage.get_model("statement")

@@ -1,14 +1,16 @@
-"""Find the known prompt that means what someone said, or admit there is none.
+"""Find the known prompts that mean what someone said, or admit there is none.
 
 Two stages, both plain Python over numpy. A sentence encoder (all-MiniLM-L6-v2) finds
-the prompt closest in meaning, however it is worded; then it is checked word by word,
-for what sentence embeddings cannot see: a look-alike. Every telling word of what was
-said is looked for in the prompt (the same word, a typo of it, a synonym, or a word of
-close meaning) and the prompt's in what was said, each weighted by how rare it is among
-the prompts: "How many hearts does an octopus have?" shares most of its words with
-"How many legs does a spider have?", but not the ones that tell.
+the prompts closest in meaning, in any of the ways of saying them (the prompt itself and
+its phrasings), however it is worded; then each way is checked word by word, for what
+sentence embeddings cannot see: a look-alike. Every telling word of what was said is
+looked for in it (the same word, a typo of it, a synonym, or a word of close meaning)
+and its words in what was said, each weighted by how rare it is among the prompts: "How
+many hearts does an octopus have?" shares most of its words with "How many legs does a
+spider have?", but not the ones that tell.
 """
 
+import collections
 import dataclasses
 import functools
 import math
@@ -25,17 +27,19 @@ from .sentence_encoder import DIMENSIONS, SentenceEncoder
 from .word_vectors import WordVectors
 
 TYPO_MATCH = 75  # rapidfuzz ratio from which two words are one, mistyped
+SHORT_WORD = 4  # letters, up to which a typo often makes another word ("god" for "good")
 # Word vectors from this similarity count as partly the same word, fully from FULL_MEANING.
 # WordLlama's put synonyms at 0.4-0.85 and words of one kind ("tennis", "baseball") below 0.2.
 CLOSE_MEANING = 0.4
 FULL_MEANING = 0.75
-# Up to this many prompts, every vector is compared (a tenth of a millisecond per thousand);
-# past it, what users taught would make every reply slower: the search first compares
-# COARSE_DIMENSIONS of each vector (their main axes, found once), then the whole vectors
-# of the CANDIDATES closest that way.
-EXACT_SEARCH_LIMIT = 20_000
+# Up to this many texts, every vector is compared; past it (the default corpora and their
+# phrasings are 12,000), that would cost half a millisecond per reply, and what users teach
+# would add to it: the search first compares COARSE_DIMENSIONS of each vector (their main
+# axes, found once), then the whole vectors of the CANDIDATES closest that way.
+EXACT_SEARCH_LIMIT = 2_000
 COARSE_DIMENSIONS = 48
 CANDIDATES = 64
+READINGS = 5  # ways of saying a prompt checked word by word, the closest first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,11 +56,17 @@ class Meaning:
     position: int
     similarity: float | None  # of the two sentences' embeddings, -1 to 1, if measured
     prompt_covered: float  # the weighted share of the prompt's words that were said
+    # The weighted share of the words said that it does not explain: "How does a
+    # computer virus work?" is not "How does a computer work?".
+    said_missing: float
     # A word said and a word of the prompt both left unexplained is one put for the
     # other: "smallest" for "largest", the telling sign of a look-alike.
     swapped: float  # the weighted share of such words
     # One says the opposite of the other: "first" for "last", or "not" on one side only.
     contradicts: bool
+    # A word of the prompt that picks one out of many was not said: "planets of the
+    # solar system" does not ask for "the largest planet in our solar system".
+    qualifier_left_out: bool = False
 
     @property
     def looks_alike(self) -> float:
@@ -64,6 +74,18 @@ class Meaning:
         said, weighted by how much of the prompt is there besides: "smallest" for
         "largest" in an otherwise identical question."""
         return self.swapped * self.prompt_covered
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A known prompt close in meaning to what was said."""
+
+    position: int
+    similarity: float  # of its closest way of saying it
+    readings: tuple[Meaning, ...]  # its ways of saying it, each checked word by word
+    # A question it never asks was asked: "why is 42 your favorite number?" is not
+    # "What is your favorite number".
+    asks_otherwise: bool
 
 
 @functools.lru_cache(maxsize=1024)
@@ -79,7 +101,7 @@ def words_of(text: str) -> tuple[Word, ...]:
 
 
 class MeaningIndex:
-    """Known prompts, searched by meaning."""
+    """Known prompts, and other ways of saying them, searched by meaning."""
 
     def __init__(
         self,
@@ -92,39 +114,77 @@ class MeaningIndex:
         self.vectors = vectors if vectors is not None else WordVectors()
         self.encoder = encoder if encoder is not None else SentenceEncoder()
         self._encode_prompts = encode_prompts or self.encoder.encode_all
+        # One row per text indexed: a prompt or a phrasing of one. A phrasing's words
+        # are read when its prompt is first a candidate (reading thousands at start-up
+        # would take a second).
+        self._texts: list[str] = []
         self._words: list[tuple[Word, ...]] = []
         # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
         self._spellings: list[set[str]] = []
         self._negated: list[bool] = []
+        self._meant: list[int] = []  # the position of the prompt each row says
+        self._rows: list[int] = []  # the row of each prompt itself
+        self._ways: list[list[int]] = []  # the rows saying each prompt, itself first
+        self._unread: list[list[int]] = []  # each prompt's phrasings not read yet
+        # The questions each prompt asks, in any of its ways ("how", "why", "who"...).
+        self._questions: list[set[str]] = []
         self._vocabulary: set[str] = set()  # every word of every prompt
-        self._document_frequency: dict[str, int] = {}
-        # The vectors of the prompts encoded so far, then room for more.
+        self._document_frequency: dict[str, int] = {}  # in how many prompts' keys
+        # The vectors of the rows encoded so far, then room for more.
         self._matrix = np.zeros((0, DIMENSIONS), np.float32)
         self._encoded = 0
         self._axes: np.ndarray | None = None  # DIMENSIONS x COARSE_DIMENSIONS
         self._coarse = np.zeros((0, COARSE_DIMENSIONS), np.float32)
-        self._pending: list[str] = []  # prompts not yet encoded: in one batch, when asked
+        self._pending: list[str] = []  # rows not yet encoded: in one batch, when asked
         self._similar: dict[tuple[str, str], float] = {}
 
     def __len__(self) -> int:
-        return len(self._words)
+        return len(self._rows)
 
-    def add(self, text: str) -> int:
+    def add(self, prompt: str) -> int:
         """Index a prompt; return its position."""
-        words = words_of(text)
-        for key in {word.key for word in words}:
+        position, row = len(self._rows), self._add_row(prompt, len(self._rows))
+        self._rows.append(row)
+        self._ways.append([row])
+        self._unread.append([])
+        self._questions.append(set())
+        self._read(row)
+        for key in {word.key for word in self._words[row]}:
             self._document_frequency[key] = self._document_frequency.get(key, 0) + 1
-        self._words.append(words)
+        self._vocabulary.update(self._spellings[row])
+        return position
+
+    def add_phrasing(self, text: str, position: int) -> None:
+        """Index `text` as another way of saying the prompt at `position`."""
+        row = self._add_row(text, position)
+        self._ways[position].append(row)
+        self._unread[position].append(row)
+
+    def _add_row(self, text: str, position: int) -> int:
+        self._texts.append(text)
+        self._words.append(())
+        self._spellings.append(set())
+        self._negated.append(False)
+        self._meant.append(position)
+        self._pending.append(text)
+        return len(self._texts) - 1
+
+    def _read(self, row: int) -> None:
+        text = self._texts[row]
+        self._words[row] = words_of(text)
         typed = normalize(text)
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
-        self._spellings.append({*spelled, *typed.split(), *lexicon.rephrase(typed).split()})
-        self._negated.append(lexicon.negated(typed))
-        self._vocabulary.update(self._spellings[-1])
-        self._pending.append(text)
-        return len(self._words) - 1
+        self._spellings[row] = {*spelled, *typed.split(), *lexicon.rephrase(typed).split()}
+        self._negated[row] = lexicon.negated(typed)
+        self._questions[self._meant[row]] |= lexicon.questions(typed)
+
+    def _read_phrasings(self, position: int) -> None:
+        unread = self._unread[position]
+        while unread:
+            self._read(unread.pop())
 
     def encode_pending(self) -> None:
-        """Encode the prompts added since the last search, in one batch."""
+        """Encode the texts added since the last search, in one batch."""
         if self._pending:
             vectors = self._encode_prompts(self._pending)
             start, self._encoded = self._encoded, self._encoded + len(vectors)
@@ -134,10 +194,11 @@ class MeaningIndex:
             if self._encoded <= EXACT_SEARCH_LIMIT:
                 return
             if self._axes is None:
-                # The directions that keep most of the prompts' dot products (uncentred SVD).
+                # The directions that keep most of the rows' dot products: the main
+                # eigenvectors of their Gram matrix (an uncentred SVD, a tenth of its cost).
                 known = self._matrix[: self._encoded]
-                _, _, directions = np.linalg.svd(known, full_matrices=False)
-                self._axes = np.ascontiguousarray(directions[:COARSE_DIMENSIONS].T)
+                _, directions = np.linalg.eigh(known.T @ known)
+                self._axes = np.ascontiguousarray(directions[:, ::-1][:, :COARSE_DIMENSIONS])
                 start = 0
             self._coarse = _with_room(self._coarse, self._encoded)
             self._coarse[start : self._encoded] = self._matrix[start : self._encoded] @ self._axes
@@ -145,69 +206,122 @@ class MeaningIndex:
     def weight(self, word: Word) -> float:
         """How telling `word` is: rarer among prompts, more telling; unknown, most."""
         frequency = self._document_frequency.get(word.key, 0)
-        return word.kind * math.log((len(self._words) + 1) / (frequency + 1)) + word.kind
+        return word.kind * math.log((len(self._rows) + 1) / (frequency + 1)) + word.kind
 
     def compare(self, text: str, position: int) -> Meaning | None:
         """How close the prompt at `position` is to `text`, word by word (the sentences'
         similarity is not measured); None if `text` has no word that means anything by
         itself."""
         said = words_of(text)
-        return self._compare(text, said, position, None) if said else None
+        return self._compare(text, said, self._rows[position], None) if said else None
 
-    def nearest(self, text: str) -> Meaning | None:
-        """The known prompt closest in meaning to `text`, checked word by word; None
-        if nothing is known."""
+    def nearest(
+        self, text: str, count: int = 1, within: float = 1.0, ways_within: float = 0.15
+    ) -> list[Candidate]:
+        """Up to `count` prompts closest in meaning to `text`, down to `within` of the
+        closest, closest first: each with its ways of saying it (itself and its
+        phrasings) down to `ways_within` of its closest, checked word by word (unless
+        it never asks what was asked)."""
         if not self._words:
-            return None
+            return []
         said = words_of(text)
         self.encode_pending()
         vector = self.encoder.encode(text)
         if self._axes is None:
+            rows = np.arange(self._encoded)
             similarities = self._matrix[: self._encoded] @ vector
-            position = int(similarities.argmax())
-            return self._compare(text, said, position, float(similarities[position]))
-        rough = self._coarse[: self._encoded] @ (vector @ self._axes)
-        candidates = np.argpartition(rough, -CANDIDATES)[-CANDIDATES:]
-        similarities = self._matrix[candidates] @ vector
-        best = int(similarities.argmax())
-        return self._compare(text, said, int(candidates[best]), float(similarities[best]))
+        else:
+            rough = self._coarse[: self._encoded] @ (vector @ self._axes)
+            rows = np.argpartition(rough, -CANDIDATES)[-CANDIDATES:]
+            similarities = self._matrix[rows] @ vector
+        positions: list[int] = []
+        closest = float(similarities.max())
+        for row in np.argsort(-similarities):
+            if similarities[row] < closest - within or len(positions) == count:
+                break
+            if self._meant[rows[row]] not in positions:
+                positions.append(self._meant[rows[row]])
+        asked = lexicon.questions(normalize(text))
+        candidates = []
+        for position in positions:
+            self._read_phrasings(position)
+            ways = self._ways[position]
+            closeness = self._matrix[ways] @ vector
+            order = np.argsort(-closeness)[:READINGS]
+            best = float(closeness[order[0]])
+            asks_otherwise = not asked <= self._questions[position]
+            readings = (
+                ()
+                if asks_otherwise
+                else tuple(
+                    self._compare(text, said, ways[i], float(closeness[i]))
+                    for i in order
+                    if closeness[i] >= best - ways_within
+                )
+            )
+            candidates.append(Candidate(position, best, readings, asks_otherwise))
+        return candidates
 
     def _compare(
-        self, text: str, said: tuple[Word, ...], position: int, similarity: float | None
+        self, text: str, said: tuple[Word, ...], row: int, similarity: float | None
     ) -> Meaning:
-        prompt = self._words[position]
+        """`text` against the prompt (or phrasing) at `row`, word by word."""
+        prompt = self._words[row]
         _, said_missing, unexplained = self._covered(said, prompt)
         prompt_covered, prompt_missing, left_out = self._covered(prompt, said)
-        contradicts = self._says_otherwise(normalize(text), position) or any(
+        contradicts = self._says_otherwise(normalize(text), row) or any(
             lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
         )
         swapped = min(said_missing, prompt_missing)
-        return Meaning(position, similarity, prompt_covered, swapped, contradicts)
+        qualifier_left_out = any(lexicon.qualifies(word.surface) for word in left_out)
+        return Meaning(
+            self._meant[row],
+            similarity,
+            prompt_covered,
+            said_missing,
+            swapped,
+            contradicts,
+            qualifier_left_out,
+        )
 
-    def _says_otherwise(self, typed: str, position: int) -> bool:
-        """True if one of `typed` and the prompt says no, not or never and the other
-        does not ("nto" for "not" being a typo, not a yes)."""
-        if lexicon.negated(typed) == self._negated[position]:
+    def _says_otherwise(self, typed: str, row: int) -> bool:
+        """True if one of `typed` and the text at `row` says no, not or never and the
+        other does not ("nto" for "not" being a typo, not a yes)."""
+        if lexicon.negated(typed) == self._negated[row]:
             return False
-        negations = [each for each in self._spellings[position] if lexicon.negated(normalize(each))]
+        negations = [each for each in self._spellings[row] if lexicon.negated(normalize(each))]
         return not any(_mistyped(word, each) for word in typed.split() for each in negations)
 
     def typed_as(self, text: str, position: int) -> bool:
         """True if `text` is the prompt at `position` as typed: each of its words is
         one of the prompt's (spelled alike, the same stem or synonym, or alike letter
         for letter), or a typo of one."""
-        spellings = self._spellings[position]
-        keys = {word.key for word in self._words[position]}
+        row = self._rows[position]
+        spellings = self._spellings[row]
+        words = words_of(text)
+        # Each word of the prompt stands for one word said, and a typo is of a word not
+        # said as it is: in "can you write a CSV writer", "writer" is not "write" again.
+        keys = collections.Counter(word.key for word in self._words[row])
+        keys.subtract(word.key for word in words if word.surface in spellings)
+        unsaid = spellings - {word.surface for word in words}
+
+        def said_once(word: Word) -> bool:
+            keys[word.key] -= 1
+            return keys[word.key] >= 0
+
         return all(
             word.surface in spellings
-            or word.key in keys
-            or any(_alike(word.surface, each) for each in spellings)
-            # A word Diego knows is meant as typed: "age" is not a typo of "are".
+            or said_once(word)
             or (
-                word.surface not in self._vocabulary
-                and any(_mistyped(word.surface, each) for each in spellings)
+                any(_alike(word.surface, each) or _mistyped(word.surface, each) for each in unsaid)
+                if word.surface not in self._vocabulary
+                # A word Diego knows is meant as typed ("age" is not a typo of "are", nor
+                # "basketball" of "baseball"), unless it is short and spelled nearly like
+                # a word of the prompt ("god" for "good").
+                else len(word.surface) <= SHORT_WORD
+                and any(_alike(word.surface, each) for each in unsaid)
             )
-            for word in words_of(text)
+            for word in words
         )
 
     def _covered(
@@ -219,10 +333,18 @@ class MeaningIndex:
             return (1.0, 0.0, ()) if not other else (0.0, 1.0, ())
         total = explained = missing = 0.0
         unexplained = []
+        # Each word explains one word at most, and a word said as it is stands for no
+        # other: in "can you write a CSV writer", "writer" is not "parser" (nor "write").
+        keys = collections.Counter(each.key for each in other)
+        free = [each for each in other if each.key not in {word.key for word in words}]
         for word in words:
             weight = self.weight(word)
             total += weight
-            same = max((self._same(word, each) for each in other), default=0.0)
+            if keys[word.key]:
+                keys[word.key] -= 1
+                same = 1.0
+            else:
+                same = max((self._same(word, each) for each in free), default=0.0)
             explained += weight * same
             if not same:
                 missing += weight
@@ -285,4 +407,5 @@ def _mistyped(typed: str, meant: str) -> bool:
 
 
 def _has_digit(words: tuple[str, ...]) -> bool:
-    return any(character.isdigit() for word in words for character in word)
+    # Words are letters and digits only ("[a-z0-9]+"): one not all letters has a digit.
+    return not all(map(str.isalpha, words))

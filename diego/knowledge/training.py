@@ -158,6 +158,10 @@ def train(
         return added
     for corpus in tqdm(to_learn, desc="Training Diego", unit="file", disable=not progress):
         added += _learn(diego, corpus)
+    if progress:
+        logger.info(
+            "Reading what the new prompts and their phrasings mean (once: a minute at most)"
+        )
     diego.catch_up()  # encodes and keeps the new prompts' sentence vectors, once for all
     return added
 

@@ -10,15 +10,25 @@ import enum
 
 from .matcher import PromptIndex
 from .meaning import MeaningIndex
+from .phrasings import Phrasings
 
-# Tuned on the "tune" half of bench/semantic/. Confidence is the similarity of the
-# sentences' embeddings, less a share of what the prompt says that was not said ("I use
-# Python quite a bit myself" is not what "tell me about python" asks); a look-alike is
-# never answered, however similar.
-LEFT_OUT = 0.15
+# Tuned on the "tune" half of bench/semantic/. Diego weighs the CLOSEST prompts in
+# meaning (down to WITHIN of the closest), each in every way of saying it (itself and its
+# phrasings, down to ROWS_WITHIN of its closest), checked word by word. Confidence is the
+# similarity of the sentences' embeddings, less a share of what was said that the way of
+# saying it does not say ("How does a computer virus work?" is not "How does a computer
+# work?"). Sure needs at least COVERED of what it says to have been said ("tell me about
+# python" asks more than "I use Python quite a bit myself" says: Diego asks). A
+# look-alike is never answered, however similar, nor a question the prompt never asks
+# ("why" for "what").
+CLOSEST = 3
+WITHIN = 0.1
+ROWS_WITHIN = 0.15
+EXTRA = 0.3
 SURE = 0.65
 UNSURE = 0.6
-LOOKS_ALIKE = 0.15
+COVERED = 0.55
+LOOKS_ALIKE = 0.1
 UNSURE_LOOKS_ALIKE = 0.1
 # As typed, this close is a typo of a known prompt if every word said is one of its words
 # or a typo of one: a different number or name is not ("37th" and "38th" are 98 % alike).
@@ -45,11 +55,15 @@ LOST = Understanding(Verdict.LOST)
 class Knowledge:
     """The prompts Diego knows replies to, understood as typed and as meant."""
 
-    def __init__(self, meanings: MeaningIndex | None = None):
+    def __init__(self, meanings: MeaningIndex | None = None, phrasings: Phrasings | None = None):
+        """`phrasings` ({prompt: other ways of saying it}) are understood as their
+        prompt, once it is known."""
         self.typed = PromptIndex()
         # (An empty index is falsy: `meanings or ...` would drop the one given.)
         self.meanings = meanings if meanings is not None else MeaningIndex()
+        self.phrasings = phrasings or {}
         self._prompts: list[str] = []
+        self._phrased: set[str] = set()  # the prompts (as written) whose phrasings are in
 
     def __len__(self) -> int:
         return len(self._prompts)
@@ -58,9 +72,15 @@ class Knowledge:
         """Know `reply` as a reply to `prompt`. A prompt users `taught` is found as typed
         and by meaning, not by its typos: it would make every reply slower."""
         position = self.typed.add(prompt, reply, fuzzy=not taught)
+        if position is None:
+            return
         if position == len(self._prompts):  # a new prompt
             self._prompts.append(prompt)
             self.meanings.add(prompt)
+        if prompt not in self._phrased:  # ("Will you die?" is "Will you die" as typed)
+            self._phrased.add(prompt)
+            for phrasing in self.phrasings.get(prompt, ()):
+                self.meanings.add_phrasing(phrasing, position)
 
     def remove(self, prompt: str, reply: str) -> None:
         """Forget `reply` as a reply to `prompt`. A prompt left without replies is never
@@ -92,14 +112,26 @@ class Knowledge:
             and self.meanings.typed_as(text, position)
         ):
             return self._understood(Verdict.SURE, position, typed)
-        meant = self.meanings.nearest(text)
-        if meant.contradicts:
-            return LOST
-        confidence = meant.similarity - LEFT_OUT * (1 - meant.prompt_covered)
-        if confidence >= SURE and meant.looks_alike < LOOKS_ALIKE:
-            return self._understood(Verdict.SURE, meant.position, confidence)
-        if confidence >= UNSURE and meant.looks_alike < UNSURE_LOOKS_ALIKE:
-            return self._understood(Verdict.UNSURE, meant.position, confidence)
+        sure = unsure = None
+        for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN):
+            for meant in candidate.readings:
+                if meant.contradicts:
+                    continue
+                confidence = meant.similarity - EXTRA * meant.said_missing
+                if (
+                    confidence >= SURE
+                    and meant.looks_alike < LOOKS_ALIKE
+                    and meant.prompt_covered >= COVERED
+                    and not meant.qualifier_left_out
+                ):
+                    if sure is None or confidence > sure[0]:
+                        sure = (confidence, candidate.position)
+                elif confidence >= UNSURE and meant.looks_alike < UNSURE_LOOKS_ALIKE:
+                    unsure = unsure or (confidence, candidate.position)
+        if sure:
+            return self._understood(Verdict.SURE, sure[1], sure[0])
+        if unsure:
+            return self._understood(Verdict.UNSURE, unsure[1], unsure[0])
         return LOST
 
     def _understood(self, verdict: Verdict, position: int, confidence: float) -> Understanding:

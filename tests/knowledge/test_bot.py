@@ -13,13 +13,6 @@ from ..test_server import corpus_replies, statement_count
 NONSENSE = ["asdkjh qwe", "xyz", "Zzzz qqqq vvvv", "7 + banana = ?"]
 
 
-@pytest.fixture(scope="module")
-def diego(trained_database):
-    diego = Diego(trained_database)
-    yield diego
-    diego.close()
-
-
 @pytest.mark.parametrize("text", NONSENSE)
 def test_a_weak_match_gets_the_fallback_reply_not_a_random_statement(diego, text):
     assert diego.reply(text, "weak") == DEFAULT_FALLBACK_REPLY

@@ -14,7 +14,7 @@ CORPUS = """conversations:
 - - yes
   - You sound sure.
 """
-UNSURE = "is there a big planet"
+UNSURE = "planets of the solar system"
 QUESTION = 'Did you mean "What is the largest planet in our solar system?"?'
 
 

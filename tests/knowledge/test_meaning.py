@@ -2,6 +2,7 @@
 
 import pytest
 
+from diego.knowledge.phrasings import load_phrasings
 from diego.knowledge.understanding import Knowledge, Verdict
 
 KNOWN = {
@@ -14,12 +15,18 @@ KNOWN = {
     "Do you like violence?": "Not especially.",
     "When did World War II begin?": "In 1939.",
     "My internet is not working.": "Restart the router.",
+    "Who was the first female Prime Minister of Great Britain?": "Margaret Thatcher.",
+    "can you write a CSV parser in Python?": "import csv",
+    "What is your favorite number": "Seven.",
+    "WHO IS THE GREATEST BASEBALL PLAYER": "Babe Ruth.",
+    "DO YOU PLAY BASKETBALL": "I am not into sports.",
+    "What is your age": "I am young.",
 }
 
 
 @pytest.fixture(scope="module")
 def knowledge():
-    knowledge = Knowledge()
+    knowledge = Knowledge(phrasings=load_phrasings())
     for prompt, reply in KNOWN.items():
         knowledge.add(prompt, reply)
     return knowledge
@@ -62,6 +69,28 @@ def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
 )
 def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
     assert knowledge.understand(lookalike).verdict is Verdict.LOST
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        # Another rank.
+        "Who was the second female Prime Minister of Great Britain?",
+        # A question the prompt never asks, in any of its ways of saying it.
+        "why is 42 your favorite number?",
+        # A word that picks one out of many, left out: a more general question.
+        "planets of the solar system",
+        # A word Diego knows is not a typo of another: "basketball" is not "baseball".
+        "who is the greatest basketball player",
+    ],
+)
+def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
+    assert knowledge.understand(lookalike).verdict is not Verdict.SURE
+
+
+def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
+    assert knowledge.understand("How old are you?").prompt == "What is your age"
+    assert knowledge.understand("hwo are yuo").prompt == "How are you?"
 
 
 def test_a_mistyped_not_is_still_a_not(knowledge):

@@ -3,8 +3,6 @@
 import collections
 import json
 
-import pytest
-
 from bench import semantic_eval
 from bench.eval_cases import PATH, load_cases, make_cases
 from bench.semantic_eval import HALVES
@@ -20,13 +18,6 @@ SLICE = 7  # every 7th case: about 1,000 of the 7,400, a few seconds
 def test_the_committed_eval_set_is_what_the_seeded_script_makes():
     committed = [json.loads(line) for line in PATH.read_text().splitlines()]
     assert committed == make_cases()
-
-
-@pytest.fixture(scope="module")
-def diego(trained_database):
-    diego = Diego(trained_database)
-    yield diego
-    diego.close()
 
 
 def test_understanding_on_a_slice_of_the_eval(diego):
@@ -110,5 +101,5 @@ def test_meaning_on_a_slice_of_the_semantic_eval(diego):
     # Loosely, below what the benchmark measures on the whole eval, so as not to be flaky.
     assert share["unknown"].get("fallback", 0) >= 0.95, share
     assert share["lookalike"].get("fallback", 0) + share["lookalike"].get("right", 0) >= 0.8
-    assert share["reworded"].get("right", 0) >= 0.3, share
-    assert wrong <= 0.06, share
+    assert share["reworded"].get("right", 0) >= 0.7, share
+    assert wrong <= 0.05, share

@@ -1,0 +1,108 @@
+"""Other ways of saying known prompts, written by hand: understood as their prompt."""
+
+import itertools
+import re
+
+import pytest
+
+from bench.semantic_eval import corpus_replies
+from diego.knowledge.matcher import normalize
+from diego.knowledge.phrasings import load_phrasings
+from diego.knowledge.understanding import Knowledge, Verdict
+
+KNOWN = {
+    "How are you?": "I am doing well.",
+    "What is the largest planet in our solar system?": "Jupiter.",
+    "Tell me about gossip": "Gossip is talk about other people.",
+}
+PHRASINGS = {
+    "How are you?": ("how have you been", "how is it going with you"),
+    "What is the largest planet in our solar system?": ("which planet is the biggest",),
+    "A prompt nobody taught": ("something else entirely",),
+}
+
+
+def knowledge_of(phrasings) -> Knowledge:
+    knowledge = Knowledge(phrasings=phrasings)
+    for prompt, reply in KNOWN.items():
+        knowledge.add(prompt, reply)
+    return knowledge
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return knowledge_of(PHRASINGS)
+
+
+def test_what_is_said_like_a_phrasing_is_understood_as_its_prompt(knowledge):
+    understood = knowledge.understand("How have you been lately?")
+    assert (understood.verdict, understood.prompt) == (Verdict.SURE, "How are you?")
+    assert understood.replies == ("I am doing well.",)
+    assert knowledge_of({}).understand("How have you been lately?").verdict is not Verdict.SURE
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["which planet is the smallest", "which moon is the biggest", "something else entirely"],
+)
+def test_a_phrasing_is_checked_word_by_word_like_a_prompt(knowledge, lookalike):
+    assert knowledge.understand(lookalike).verdict is Verdict.LOST
+
+
+def test_a_phrasing_of_a_forgotten_prompt_is_not_answered(knowledge):
+    forgetful = knowledge_of(PHRASINGS)
+    forgetful.remove("How are you?", "I am doing well.")
+    assert forgetful.understand("how have you been").verdict is Verdict.LOST
+
+
+def test_a_file_that_is_not_a_list_of_prompts_and_phrasings_is_refused(tmp_path):
+    (tmp_path / "bad.yml").write_text("- said: ['hi there']\n")
+    with pytest.raises(ValueError, match=r"bad.yml: entry 1 needs a 'prompt'"):
+        load_phrasings.__wrapped__(tmp_path)
+
+
+def _spelled(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def test_every_prompt_of_the_default_corpora_has_phrasings_and_no_phrasing_is_stray():
+    phrasings, prompts = load_phrasings(), corpus_replies()
+    assert set(phrasings) <= set(prompts), "a phrasing's prompt is not in the corpora"
+    too_few = [prompt for prompt in prompts if len(phrasings.get(prompt, ())) < 4]
+    assert not too_few
+    meaning = {}
+    for prompt, said in phrasings.items():
+        for phrasing in said:
+            # The same words for two prompts with other replies would answer one at random
+            # ("Are you sad?" and "Are you sad" are one prompt, as typed).
+            other = meaning.setdefault(_spelled(phrasing), prompt)
+            assert normalize(other) == normalize(prompt), (phrasing, other, prompt)
+
+
+def test_diego_answers_the_written_phrasings_with_their_prompts_replies(diego):
+    prompts = corpus_replies()
+    every = list(itertools.chain.from_iterable(
+        ((phrasing, prompt) for phrasing in said) for prompt, said in load_phrasings().items()
+    ))  # fmt: skip
+    sample = every[:: max(1, len(every) // 150)]
+    wrong = [
+        (phrasing, reply)
+        for number, (phrasing, prompt) in enumerate(sample)
+        if (reply := diego.reply(phrasing, f"phrasing-{number}")) not in prompts[prompt]
+    ]
+    assert len(wrong) <= len(sample) // 20, wrong
+
+
+@pytest.mark.parametrize(
+    "lookalike, imitated",
+    [
+        # A word said twice for one of the prompt's: "writer" is not "parser".
+        ("can you write a CSV writer in Python?", "can you write a CSV parser in Python?"),
+        ("who is the greatest basketball player", "WHO IS THE GREATEST BASEBALL PLAYER"),
+        ("why is 42 your favorite number?", "What is your favorite number"),
+        ("Who was the second female Prime Minister of Great Britain?",
+         "Who was the first female Prime Minister of Great Britain?"),
+    ],
+)  # fmt: skip
+def test_with_every_phrasing_a_lookalike_still_gets_no_answer(diego, lookalike, imitated):
+    assert diego.reply(lookalike, "lookalike") not in corpus_replies()[imitated]
