@@ -66,7 +66,7 @@ class Meaning:
     contradicts: bool
     # A word of the prompt that picks one out of many was not said: "planets of the
     # solar system" does not ask for "the largest planet in our solar system".
-    qualifier_left_out: bool = False
+    qualifier_left_out: bool
 
     @property
     def looks_alike(self) -> float:
@@ -82,10 +82,10 @@ class Candidate:
 
     position: int
     similarity: float  # of its closest way of saying it
-    readings: tuple[Meaning, ...]  # its ways of saying it, each checked word by word
-    # A question it never asks was asked: "why is 42 your favorite number?" is not
-    # "What is your favorite number".
-    asks_otherwise: bool
+    # Its ways of saying it, each checked word by word; none if it never asks the
+    # question asked ("why is 42 your favorite number?" is not "What is your favorite
+    # number").
+    readings: tuple[Meaning, ...]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -213,7 +213,7 @@ class MeaningIndex:
         similarity is not measured); None if `text` has no word that means anything by
         itself."""
         said = words_of(text)
-        return self._compare(text, said, self._rows[position], None) if said else None
+        return self._compare(normalize(text), said, self._rows[position], None) if said else None
 
     def nearest(
         self, text: str, count: int = 1, within: float = 1.0, ways_within: float = 0.15
@@ -241,7 +241,8 @@ class MeaningIndex:
                 break
             if self._meant[rows[row]] not in positions:
                 positions.append(self._meant[rows[row]])
-        asked = lexicon.questions(normalize(text))
+        typed = normalize(text)
+        asked = lexicon.questions(typed)
         candidates = []
         for position in positions:
             self._read_phrasings(position)
@@ -249,27 +250,27 @@ class MeaningIndex:
             closeness = self._matrix[ways] @ vector
             order = np.argsort(-closeness)[:READINGS]
             best = float(closeness[order[0]])
-            asks_otherwise = not asked <= self._questions[position]
             readings = (
-                ()
-                if asks_otherwise
-                else tuple(
-                    self._compare(text, said, ways[i], float(closeness[i]))
+                tuple(
+                    self._compare(typed, said, ways[i], float(closeness[i]))
                     for i in order
                     if closeness[i] >= best - ways_within
                 )
+                if asked <= self._questions[position]
+                else ()
             )
-            candidates.append(Candidate(position, best, readings, asks_otherwise))
+            candidates.append(Candidate(position, best, readings))
         return candidates
 
     def _compare(
-        self, text: str, said: tuple[Word, ...], row: int, similarity: float | None
+        self, typed: str, said: tuple[Word, ...], row: int, similarity: float | None
     ) -> Meaning:
-        """`text` against the prompt (or phrasing) at `row`, word by word."""
+        """What was said (`typed`: normalized; `said`: its words) against the prompt
+        (or phrasing) at `row`, word by word."""
         prompt = self._words[row]
         _, said_missing, unexplained = self._covered(said, prompt)
         prompt_covered, prompt_missing, left_out = self._covered(prompt, said)
-        contradicts = self._says_otherwise(normalize(text), row) or any(
+        contradicts = self._says_otherwise(typed, row) or any(
             lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
         )
         swapped = min(said_missing, prompt_missing)
@@ -336,7 +337,8 @@ class MeaningIndex:
         # Each word explains one word at most, and a word said as it is stands for no
         # other: in "can you write a CSV writer", "writer" is not "parser" (nor "write").
         keys = collections.Counter(each.key for each in other)
-        free = [each for each in other if each.key not in {word.key for word in words}]
+        said = {word.key for word in words}
+        free = [each for each in other if each.key not in said]
         for word in words:
             weight = self.weight(word)
             total += weight

@@ -1,7 +1,6 @@
 """Other ways of saying known prompts, written by hand: understood as their prompt."""
 
 import itertools
-import re
 
 import pytest
 
@@ -61,10 +60,6 @@ def test_a_file_that_is_not_a_list_of_prompts_and_phrasings_is_refused(tmp_path)
         load_phrasings.__wrapped__(tmp_path)
 
 
-def _spelled(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
 def test_every_prompt_of_the_default_corpora_has_phrasings_and_no_phrasing_is_stray():
     phrasings, prompts = load_phrasings(), corpus_replies()
     assert set(phrasings) <= set(prompts), "a phrasing's prompt is not in the corpora"
@@ -75,7 +70,7 @@ def test_every_prompt_of_the_default_corpora_has_phrasings_and_no_phrasing_is_st
         for phrasing in said:
             # The same words for two prompts with other replies would answer one at random
             # ("Are you sad?" and "Are you sad" are one prompt, as typed).
-            other = meaning.setdefault(_spelled(phrasing), prompt)
+            other = meaning.setdefault(normalize(phrasing), prompt)
             assert normalize(other) == normalize(prompt), (phrasing, other, prompt)
 
 
