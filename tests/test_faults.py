@@ -230,12 +230,12 @@ def test_a_stopped_worker_costs_at_most_the_reply_time_limit_then_is_replaced(tr
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 64 MiB file system of its own (tmpfs), to fill up; skipped where none can be
+    """A 96 MiB file system of its own (tmpfs), to fill up; skipped where none can be
     mounted (mounting needs root)."""
     mount = tmp_path / "disk"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")

@@ -175,10 +175,12 @@ PHRASES = [
     ),
     (r"\bwhat is up\b|\bsup\b|\bwhats up\b|\bwassup\b", "how are you"),
     (r"\bwhat do you know about\b|\btell me about\b|\btell me what\b", "what is"),
+    (r"\bhow (?:would|do|can|could|should) (?:you|i|we|one) (?:define|describe)\b", "what is"),
     (r"\bwhat do you (?:like|enjoy|love) (?:most|best)\b", "favorite"),
     (r"\bfunny story\b", "joke"),
     (r"\bmake me laugh\b", "tell joke"),
     (r"\bhow come\b", "why"),
+    (r"\b(?:what|which) (?:year|date|day|month|century|decade)\b", "when"),
     (r"\bthank you\b", "thanks"),
     (r"\bgood bye\b|\bgoodbye\b|\bsee you later\b|\bsee you\b|\bbye bye\b", "bye"),
 ]
@@ -244,7 +246,12 @@ def weight_class(word: str) -> float:
 
 
 OPPOSITE_PAIRS = _opposites()
-NEGATIONS = frozenset("not no never nothing nobody none neither nor".split())
+POSSESSIVES = frozenset({"my", "your"})
+# With the words that say "not" without it: "it refuses to start" is "it will not start".
+NEGATIONS = frozenset(
+    """not no never nothing nobody none neither nor without refuse refuses refused unable
+    fails failed""".split()
+)
 
 
 def opposite(first_key: str, second_key: str) -> bool:
@@ -279,9 +286,20 @@ def qualifies(word: str) -> bool:
     )
 
 
+# Nots that ask rather than deny: "Doesn't it feel crowded?" asks what "Does it feel
+# crowded?" asks, and "I don't get what the stock market is" what "What is the stock
+# market?" does.
+_ASKING_NOT = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|have|has|should) not "
+    r"(?=(?:it|you|he|she|they|we|i|that|this|there)\b)"
+    r"|\bi (?:do|did|can|could) not (?:really |quite |fully )?(?:know|understand|get)\b"
+)
+
+
 def negated(normalized: str) -> bool:
-    """True if `normalized` says no, not or never ("doesn't" is "does not" by then)."""
-    return not NEGATIONS.isdisjoint(normalized.split())
+    """True if `normalized` says no, not or never ("doesn't" is "does not" by then),
+    other than to ask ("don't you like pizza?", "I don't know what AI is")."""
+    return not NEGATIONS.isdisjoint(_ASKING_NOT.sub("", normalized).split())
 
 
 # What a question asks for, by its question word ("which" asks what "what" does).

@@ -64,9 +64,10 @@ class Meaning:
     swapped: float  # the weighted share of such words
     # One says the opposite of the other: "first" for "last", or "not" on one side only.
     contradicts: bool
-    # A word of the prompt that picks one out of many was not said: "planets of the
-    # solar system" does not ask for "the largest planet in our solar system".
-    qualifier_left_out: bool
+    # A word that picks one out of many is on one side only: "planets of the solar
+    # system" does not ask for "the largest planet in our solar system", nor "your least
+    # favorite number" for "your favorite number".
+    qualifier_one_sided: bool
 
     @property
     def looks_alike(self) -> float:
@@ -176,7 +177,7 @@ class MeaningIndex:
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
         self._spellings[row] = {*spelled, *typed.split(), *lexicon.rephrase(typed).split()}
         self._negated[row] = lexicon.negated(typed)
-        self._questions[self._meant[row]] |= lexicon.questions(typed)
+        self._questions[self._meant[row]] |= lexicon.questions(lexicon.rephrase(typed))
 
     def _read_phrasings(self, position: int) -> None:
         unread = self._unread[position]
@@ -242,7 +243,7 @@ class MeaningIndex:
             if self._meant[rows[row]] not in positions:
                 positions.append(self._meant[rows[row]])
         typed = normalize(text)
-        asked = lexicon.questions(typed)
+        asked = lexicon.questions(lexicon.rephrase(typed))
         candidates = []
         for position in positions:
             self._read_phrasings(position)
@@ -270,11 +271,17 @@ class MeaningIndex:
         prompt = self._words[row]
         _, said_missing, unexplained = self._covered(said, prompt)
         prompt_covered, prompt_missing, left_out = self._covered(prompt, said)
-        contradicts = self._says_otherwise(typed, row) or any(
-            lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
+        contradicts = (
+            self._says_otherwise(typed, row)
+            or self._whose_otherwise(typed, row)
+            or any(
+                lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
+            )
         )
         swapped = min(said_missing, prompt_missing)
-        qualifier_left_out = any(lexicon.qualifies(word.surface) for word in left_out)
+        qualifier_one_sided = any(
+            lexicon.qualifies(word.surface) for word in (*left_out, *unexplained)
+        )
         return Meaning(
             self._meant[row],
             similarity,
@@ -282,7 +289,7 @@ class MeaningIndex:
             said_missing,
             swapped,
             contradicts,
-            qualifier_left_out,
+            qualifier_one_sided,
         )
 
     def _says_otherwise(self, typed: str, row: int) -> bool:
@@ -292,6 +299,13 @@ class MeaningIndex:
             return False
         negations = [each for each in self._spellings[row] if lexicon.negated(normalize(each))]
         return not any(_mistyped(word, each) for word in typed.split() for each in negations)
+
+    def _whose_otherwise(self, typed: str, row: int) -> bool:
+        """True if one of `typed` and the text at `row` asks of "my" something and the
+        other of "your": "What is my name?" is not "What is your name?"."""
+        said = lexicon.POSSESSIVES.intersection(typed.split())
+        theirs = lexicon.POSSESSIVES & self._spellings[row]
+        return len(said) == len(theirs) == 1 and said != theirs
 
     def typed_as(self, text: str, position: int) -> bool:
         """True if `text` is the prompt at `position` as typed: each of its words is
@@ -392,10 +406,11 @@ def _with_room(rows: np.ndarray, needed: int) -> np.ndarray:
 
 def _alike(first: str, second: str) -> bool:
     """True if two words are spelled nearly alike ("color" and "colour"); never two
-    numbers ("37th" and "38th")."""
+    numbers ("37th" and "38th"), nor two superlatives ("smallest" and "tallest")."""
     return (
         max(len(first), len(second)) >= 3
         and not _has_digit((first, second))
+        and not (lexicon.qualifies(first) and lexicon.qualifies(second))
         and fuzz.ratio(first, second) >= TYPO_MATCH
     )
 
@@ -404,7 +419,9 @@ def _mistyped(typed: str, meant: str) -> bool:
     """True if `typed` may be `meant` with a typo or two (never a different number)."""
     if _has_digit((typed, meant)):
         return False
-    most = 1 if min(len(typed), len(meant)) <= 4 else 2
+    # Two slips rarely both fall on a word's first letter and elsewhere: "tired" is not
+    # "bored" mistyped.
+    most = 1 if min(len(typed), len(meant)) <= 4 or typed[:1] != meant[:1] else 2
     return OSA.distance(typed, meant, score_cutoff=most) <= most
 
 

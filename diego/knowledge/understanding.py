@@ -122,7 +122,7 @@ class Knowledge:
                     confidence >= SURE
                     and meant.looks_alike < LOOKS_ALIKE
                     and meant.prompt_covered >= COVERED
-                    and not meant.qualifier_left_out
+                    and not meant.qualifier_one_sided
                 ):
                     if sure is None or confidence > sure[0]:
                         sure = (confidence, candidate.position)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from diego.knowledge import lexicon
 from diego.knowledge.phrasings import load_phrasings
 from diego.knowledge.understanding import Knowledge, Verdict
 
@@ -21,6 +22,10 @@ KNOWN = {
     "WHO IS THE GREATEST BASEBALL PLAYER": "Babe Ruth.",
     "DO YOU PLAY BASKETBALL": "I am not into sports.",
     "What is your age": "I am young.",
+    "Do you ever get bored": "Sometimes.",
+    "What is the tallest breed of dog in the world?": "The Great Dane.",
+    "tell me about the american civil war": "It was fought from 1861 to 1865.",
+    "Is it cramped in the computer": "No.",
 }
 
 
@@ -45,6 +50,8 @@ def knowledge():
         ("I can't get online, the internet has stopped working", "My internet is not working."),
         ("wat is ur nmae", "What is your name?"),  # typos and shorthands, as before
         ("How many hearts does an octopuss have", "How many hearts does an octopus have?"),
+        # A question in the negative asks what the positive one asks.
+        ("Doesn't it feel crowded living inside a computer?", "Is it cramped in the computer"),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
@@ -82,6 +89,15 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "planets of the solar system",
         # A word Diego knows is not a typo of another: "basketball" is not "baseball".
         "who is the greatest basketball player",
+        # Nor a word two letters away, first letter and all: "tired" is not "bored".
+        "Do you ever get tired",
+        # Someone else's.
+        "What is my name?",
+        # A word that picks one out of many, added, or swapped for one spelled alike.
+        "What is your least favorite number",
+        "whats the smallest breed of dog in the world",
+        # "What year" asks when, not what.
+        "What year did the American Civil War end?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
@@ -91,6 +107,22 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
     assert knowledge.understand("How old are you?").prompt == "What is your age"
     assert knowledge.understand("hwo are yuo").prompt == "How are you?"
+
+
+@pytest.mark.parametrize(
+    "said, negated",
+    [
+        ("my computer will not turn on", True),
+        ("the computer refuses to power up", True),
+        ("it fails to start", True),
+        ("does not it feel crowded in there", False),  # "doesn't it", normalized
+        ("do not you like pizza", False),
+        ("i do not like pizza", True),
+        ("i do not really get what the stock market is", False),
+    ],
+)
+def test_a_no_is_said_with_not_or_without_it_and_a_not_may_ask(said, negated):
+    assert lexicon.negated(said) is negated
 
 
 def test_a_mistyped_not_is_still_a_not(knowledge):
