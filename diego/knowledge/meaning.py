@@ -138,6 +138,7 @@ class MeaningIndex:
         self._coarse = np.zeros((0, COARSE_DIMENSIONS), np.float32)
         self._pending: list[str] = []  # rows not yet encoded: in one batch, when asked
         self._similar: dict[tuple[str, str], float] = {}
+        self._weights: dict[Word, float] = {}  # until the next prompt changes them
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -152,6 +153,7 @@ class MeaningIndex:
         self._read(row)
         for key in {word.key for word in self._words[row]}:
             self._document_frequency[key] = self._document_frequency.get(key, 0) + 1
+        self._weights.clear()
         self._vocabulary.update(self._spellings[row])
         return position
 
@@ -206,8 +208,13 @@ class MeaningIndex:
 
     def weight(self, word: Word) -> float:
         """How telling `word` is: rarer among prompts, more telling; unknown, most."""
-        frequency = self._document_frequency.get(word.key, 0)
-        return word.kind * math.log((len(self._rows) + 1) / (frequency + 1)) + word.kind
+        found = self._weights.get(word)
+        if found is None:
+            frequency = self._document_frequency.get(word.key, 0)
+            found = word.kind * math.log((len(self._rows) + 1) / (frequency + 1)) + word.kind
+            if len(self._weights) < 100_000:
+                self._weights[word] = found
+        return found
 
     def compare(self, text: str, position: int) -> Meaning | None:
         """How close the prompt at `position` is to `text`, word by word (the sentences'

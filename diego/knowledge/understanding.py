@@ -104,14 +104,14 @@ class Knowledge:
             return LOST
         if typed == 1.0:
             return self._understood(Verdict.SURE, position, typed)
-        as_typed = self.meanings.compare(text, position)
-        if (
-            typed >= TYPED_LIKE
-            and as_typed is not None
-            and not as_typed.contradicts
-            and self.meanings.typed_as(text, position)
-        ):
-            return self._understood(Verdict.SURE, position, typed)
+        if typed >= TYPED_LIKE:
+            as_typed = self.meanings.compare(text, position)
+            if (
+                as_typed is not None
+                and not as_typed.contradicts
+                and self.meanings.typed_as(text, position)
+            ):
+                return self._understood(Verdict.SURE, position, typed)
         sure = unsure = None
         for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN):
             for meant in candidate.readings:
