@@ -150,7 +150,8 @@ def statement_count(database_url: str) -> int:
 
 def test_first_start_trains_and_a_restart_does_not(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    with LiveServer(url) as first:
+    # A first start encodes every prompt and phrasing once: most of a minute on 2 cores.
+    with LiveServer(url, ready_timeout=300) as first:
         assert asyncio.run(ask(first.ws_url, "Hello"))
     assert "Training Diego" in first.log
     assert "Diego learned" in first.log

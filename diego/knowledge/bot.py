@@ -6,6 +6,7 @@ import logging
 import typing
 
 from chatterbot import ChatBot
+from chatterbot.conversation import Statement
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -109,6 +110,8 @@ class Diego:
         """What happened since the last call, counted: "knowledge_changed" (this bot
         wrote to the knowledge base: others must catch up), "learned" and "refused"
         teachings, "database_errors"."""
+        if not self._news:
+            return {}  # after nearly every reply: no new Counter
         news, self._news = self._news, collections.Counter()
         return news
 
@@ -124,7 +127,7 @@ class Diego:
         if self._unseen_changes:
             self.catch_up()
         try:
-            reply = self.chatbot.get_response(text, conversation=conversation).text
+            reply = self.chatbot.answer(text, conversation)
         except Exception as exc:
             # A failed statement leaves ChatterBot's session waiting for a rollback, and
             # every later reply of this process would fail on it: start a new one. (Not
@@ -253,3 +256,20 @@ class _ChatBot(ChatBot):
         # learn the reply as an answer to it. Diego learns by himself, from his history,
         # and none of his adapters needs it: a query per reply saved.
         return None
+
+    def answer(self, text: str, conversation: str) -> str:
+        """The text of `get_response(text, conversation=conversation)`, read-only.
+
+        The same choice among the logic adapters as `generate_response`, without what a
+        read-only bot without preprocessors does not use, and which costs as much as the
+        adapters themselves: the input's search text, the response statement, and the
+        log lines formatted at every reply whether logged or not.
+        """
+        statement = Statement(text=text, conversation=conversation or self.default_conversation)
+        best = None
+        for adapter in self.logic_adapters:
+            if adapter.can_process(statement):
+                output = adapter.process(statement, {})
+                if best is None or output.confidence > best.confidence:
+                    best = output
+        return best.text

@@ -212,7 +212,10 @@ class Teachings:
 
     def taught_here(self, conversation: str, prompt: str) -> list[str]:
         """The replies this conversation taught to `prompt` that are not live yet."""
-        exchanges = self._by_conversation.get(conversation, {}).get(normalize(prompt), [])
+        taught = self._by_conversation.get(conversation)
+        if not taught:
+            return []  # most conversations taught nothing: nothing to normalize
+        exchanges = taught.get(normalize(prompt), [])
         return [exchange.reply for exchange in exchanges if not self.live(exchange)]
 
 

@@ -1,8 +1,8 @@
 """What one connection may cost the server: time to say what it wants, unsent output,
 silence, and how long it may keep a stopping server waiting.
 
-uvicorn's own HTTP (h11) and WebSocket (websockets, sans-I/O) protocols, each with its
-bounds; `diego.serving.server` hands them to uvicorn.
+uvicorn's own HTTP (h11) and WebSocket (websockets, sans-I/O, lean: see `.websocket`)
+protocols, each with its bounds; `diego.serving.server` hands them to uvicorn.
 """
 
 import dataclasses
@@ -13,15 +13,17 @@ from pathlib import Path
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.utils import get_client_addr
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from ..logs import OncePerInterval
 from .metrics import metrics
+from .websocket import LeanWebSocket
 
 logger = logging.getLogger("diego")
 
 # A stopped client's connection is abandoned this long after it was asked to close.
 CLOSE_GRACE = 1.0
+# A message this short, alone in the queue for the application, does not stop reading.
+SHORT_MESSAGE = 4096  # bytes
 REQUEST_TIMEOUT_RESPONSE = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"connection: close\r\ncontent-length: 41\r\n\r\n"
@@ -102,7 +104,7 @@ class GuardedHTTP(H11Protocol):
             _close(self.transport)
 
 
-class GuardedWebSocket(WebSocketsSansIOProtocol):
+class GuardedWebSocket(LeanWebSocket):
     """websockets, pinging on a fixed schedule whatever the client sends, and dropping a
     client that does not read what it is sent, or does not answer a ping in time."""
 
@@ -118,6 +120,21 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         self._check_unsent()
+
+    def send_receive_event_to_app(self) -> None:
+        # uvicorn stops reading at each message until the application takes it: two
+        # system calls a message. A client that waits for each reply sends one short
+        # message at a time: reading goes on; a second message stops it, as before.
+        keep_reading = (
+            not self.read_paused
+            and self.queue.empty()
+            and sum(map(len, self.frames)) <= SHORT_MESSAGE
+        )
+        if keep_reading:
+            self.read_paused = True  # as if stopped: uvicorn leaves the transport alone
+        super().send_receive_event_to_app()
+        if keep_reading:
+            self.read_paused = False
 
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()

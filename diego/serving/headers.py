@@ -19,11 +19,14 @@ class SecurityHeaders:
     def __init__(self, app):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
+        # Not a coroutine: a WebSocket conversation awaits the inner application's
+        # directly, and keeps no frame of this one for as long as it lasts.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
 
+    async def _http(self, scope, receive, send):
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -51,11 +54,15 @@ class HeaderSizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
+        # Not a coroutine, as `SecurityHeaders.__call__`.
         size = sum(len(name) + len(value) for name, value in scope.get("headers", ()))
         if size <= self.max_bytes or scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-        elif scope["type"] == "http":
+            return self.app(scope, receive, send)
+        return self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        if scope["type"] == "http":
             body = b"Request headers too large."
             await send(
                 {

@@ -90,6 +90,7 @@ class Metrics:
             registry=registry,
         )
         # Every label value shows from the start, at 0: a rate needs a first sample.
+        self._replies_by_outcome = {outcome: self.replies.labels(outcome) for outcome in OUTCOMES}
         for labels, names in [
             (self.refused, REFUSAL_REASONS),
             (self.replies, OUTCOMES),
@@ -111,7 +112,7 @@ class Metrics:
             self.workers.set_function(workers)
 
     def replied(self, outcome: str, seconds: float) -> None:
-        self.replies.labels(outcome).inc()
+        self._replies_by_outcome[outcome].inc()
         self.latency.observe(seconds)
 
     def take_news(self, news: dict[str, int]) -> None:

@@ -15,9 +15,15 @@ from multiprocessing import reduction
 
 logger = logging.getLogger("diego")
 
-# Requests a worker holds at once: the next one waits in its pipe, so the worker never
-# idles while the event loop hands out work, and no request waits behind more than one.
+# Requests go to a worker in batches, one pipe message each, and it holds at most DEPTH
+# batches at once: the next waits in its pipe, so the worker never idles while the event
+# loop hands out work. A batch is at most MOST_AT_ONCE requests, so that no worker sits
+# on a queue another could be answering.
 DEPTH = 2
+MOST_AT_ONCE = 8
+# A worker answering a batch sends back what it answered at least this often, so that
+# slow replies do not hold up the first ones of their batch.
+FLUSH = 0.002  # seconds
 RESPAWN_DELAY = 0.2  # seconds
 PING = "__ping__"  # answered by the worker itself: is it still there?
 
@@ -44,7 +50,8 @@ class BotPool:
     ChatterBot's `get_response` is CPU-bound Python: threads would share one core through
     the GIL, processes use them all. Each worker has a pipe that the event loop watches,
     so the server needs no thread and little CPU per request (measured: a tenth of what
-    `concurrent.futures.ProcessPoolExecutor` costs, see bench/full_speed.py).
+    `concurrent.futures.ProcessPoolExecutor` costs, see bench/full_speed.py); requests
+    that come in the same turn of the event loop share a pipe message, and so do answers.
 
     Workers are forked by a "zygote" process, forked from this one before the server
     opens any socket: a worker forked later from the server would inherit its clients'
@@ -68,11 +75,13 @@ class BotPool:
         self._keep = keep
         self._on_news = on_news
         self._workers: list[_Worker] = []
-        self._waiting = collections.deque()
+        self._waiting: collections.deque[_Request] = collections.deque()
         self._loop = None
         self._next_id = 0
         self._chores: set[asyncio.Handle] = set()
         self._heartbeat = None
+        self._dispatching = False  # a dispatch of the waiting requests is due
+        self._expiry = None  # when the oldest request is due to time out
         # Of what the bot knows: bumped when it changed, so that each worker catches up.
         self.generation = 0
         for _ in range(workers):
@@ -131,28 +140,47 @@ class BotPool:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._attach(loop)
-        self._next_id += 1
-        request = (self._next_id, method, args, loop.create_future())
-        worker = min((w for w in self._workers if w.alive), key=_load, default=None)
-        if worker is None and not self._zygote_process.is_alive():
+        if not any(w.alive for w in self._workers) and not self._zygote_process.is_alive():
             raise WorkerDied("Diego's worker processes are gone")
-        if worker is not None and len(worker.pending) < DEPTH:
-            worker.send(request, self.generation)
-        else:
-            self._waiting.append(request)  # for a free worker, or the next one forked
-        try:
-            return await asyncio.wait_for(request[3], self.reply_timeout)
-        except TimeoutError:
-            self._give_up(request)
-            raise ReplyTimedOut(f"No reply within {self.reply_timeout:g} s") from None
+        request = self._request(method, args)
+        # For a free worker, or the next one forked: with the others that come in this
+        # turn of the loop, in one message.
+        self._waiting.append(request)
+        if not self._dispatching:
+            self._dispatching = True
+            loop.call_soon(self._dispatch)
+        return await request.future
 
-    def _give_up(self, request) -> None:
-        request_id = request[0]
+    def _request(self, method: str, args: tuple) -> "_Request":
+        self._next_id += 1
+        request = _Request(self._next_id, method, args, self._loop)
+        if self._expiry is None:
+            self._expiry = self._loop.call_at(request.started + self.reply_timeout, self._expire)
+        return request
+
+    def _expire(self) -> None:
+        """Fail the requests older than `reply_timeout`: one timer for them all, not one
+        each, set for when the oldest left is due."""
+        self._expiry = None
+        now = self._loop.time()
+        waiting = [*self._waiting]
+        waiting += [r for w in self._workers if w.alive for r in w.pending.values()]
+        for request in waiting:
+            if now - request.started >= self.reply_timeout and not request.future.done():
+                request.future.set_exception(
+                    ReplyTimedOut(f"No reply within {self.reply_timeout:g} s")
+                )
+                self._give_up(request)
+        left = [request.started for request in waiting if not request.future.done()]
+        if left:
+            self._expiry = self._loop.call_at(min(left) + self.reply_timeout, self._expire)
+
+    def _give_up(self, request: "_Request") -> None:
         if request in self._waiting:
             self._waiting.remove(request)
             return
         for worker in self._workers:
-            if request_id in worker.pending and worker.alive:
+            if request.id in worker.pending and worker.alive:
                 logger.error(
                     "Diego's worker %d did not answer within %g s: stopping it",
                     worker.pid,
@@ -167,27 +195,21 @@ class BotPool:
         self._heartbeat = self._loop.call_later(self.reply_timeout, self._check_idle_workers)
         for worker in self._workers:
             if worker.alive and not worker.pending:
-                self._next_id += 1
-                request = (self._next_id, PING, (), self._loop.create_future())
-                worker.send(request, self.generation)
-                self._loop.create_task(self._await_heartbeat(request))
-
-    async def _await_heartbeat(self, request) -> None:
-        try:
-            await asyncio.wait_for(request[3], self.reply_timeout)
-        except TimeoutError:
-            self._give_up(request)
-        except WorkerDied:
-            pass
+                ping = self._request(PING, ())
+                # No one awaits it: a worker that does not answer is stopped all the same.
+                ping.future.add_done_callback(_consume)
+                worker.send([ping], self.generation)
 
     def _attach(self, loop) -> None:
         # Once per event loop: the pool may outlive one (tests run several).
         self._loop = loop
         self._waiting.clear()
+        self._dispatching, self._expiry = False, None
         self._heartbeat = loop.call_later(self.reply_timeout, self._check_idle_workers)
         loop.add_reader(self._zygote.fileno(), self._take_message)
         for worker in self._workers:
             worker.pending.clear()
+            worker.batches.clear()
             if worker.alive:
                 loop.add_reader(worker.pipe.fileno(), self._receive, worker)
 
@@ -206,7 +228,7 @@ class BotPool:
             self._workers = [w for w in self._workers if w.alive] + [worker]
             if self._loop is not None:
                 self._loop.add_reader(pipe.fileno(), self._receive, worker)
-                self._feed(worker)
+                self._dispatch()
         else:
             _, pid, how = message
             logger.error(
@@ -216,16 +238,25 @@ class BotPool:
 
     def _receive(self, worker: "_Worker") -> None:
         try:
-            request_id, ok, value, news = worker.pipe.recv()
+            answers, news, finished = worker.pipe.recv()
         except (EOFError, OSError):
             self._bury(worker)
             return
         if news:
             self._take_news(news)
-        future = worker.pending.pop(request_id, None)
-        if future is not None and not future.done():
-            future.set_result(value) if ok else future.set_exception(value)
-        self._feed(worker)
+        for request_id, ok, value in answers:
+            request = worker.pending.pop(request_id, None)
+            if request is not None and not request.future.done():
+                if ok:
+                    request.future.set_result(value)
+                else:
+                    request.future.set_exception(value)
+        if finished is not None:
+            worker.batches.discard(finished)
+            if self._waiting and not self._dispatching:
+                # Its next batch is in its pipe: this one can wait for the turn's requests.
+                self._dispatching = True
+                self._loop.call_soon(self._dispatch)
 
     def _take_news(self, news: dict[str, int]) -> None:
         if news.get("knowledge_changed"):
@@ -233,21 +264,27 @@ class BotPool:
         if self._on_news is not None:
             self._on_news(news)
 
-    def _feed(self, worker: "_Worker") -> None:
-        while self._waiting and len(worker.pending) < DEPTH:
-            worker.send(self._waiting.popleft(), self.generation)
+    def _dispatch(self) -> None:
+        """Hand the waiting requests to the workers with room, the least busy first, each
+        its share in one message."""
+        self._dispatching = False
+        while self._waiting:
+            free = [w for w in self._workers if w.alive and len(w.batches) < DEPTH]
+            if not free:
+                return
+            worker = min(free, key=_load)
+            share = min(MOST_AT_ONCE, -(-len(self._waiting) // len(free)))
+            worker.send([self._waiting.popleft() for _ in range(share)], self.generation)
 
     def _bury(self, worker: "_Worker") -> None:
         worker.alive = False
         self._loop.remove_reader(worker.pipe.fileno())
         worker.pipe.close()
-        for future in worker.pending.values():
-            if not future.done():
-                future.set_exception(WorkerDied("The worker computing this reply died"))
+        for request in worker.pending.values():
+            if not request.future.done():
+                request.future.set_exception(WorkerDied("The worker computing this reply died"))
         worker.pending.clear()
-        alive = [w for w in self._workers if w.alive]
-        while alive and self._waiting:
-            min(alive, key=_load).send(self._waiting.popleft(), self.generation)
+        self._dispatch()
         # The requests left wait for the replacement (or time out). A worker that dies
         # as it starts is not replaced in a busy loop.
         self._loop.call_later(RESPAWN_DELAY, self._spawn)
@@ -257,12 +294,12 @@ class BotPool:
             self._zygote.send("spawn")
         except OSError:
             while self._waiting:
-                self._waiting.popleft()[3].set_exception(WorkerDied("Diego's workers are gone"))
+                self._waiting.popleft().future.set_exception(WorkerDied("Diego's workers are gone"))
 
     def close(self, timeout: float = 3.0) -> None:
         """Stop the workers and their zygote; kill those still there after `timeout`
         seconds (a stopped or stuck worker never reads its pipe)."""
-        for chore in [*self._chores, self._heartbeat]:
+        for chore in [*self._chores, self._heartbeat, self._expiry]:
             if chore is not None:
                 chore.cancel()
         if self._loop is not None and not self._loop.is_closed():
@@ -289,16 +326,27 @@ class BotPool:
         self._zygote.close()
 
 
+class _Request:
+    __slots__ = ("id", "method", "args", "future", "started")
+
+    def __init__(self, id_: int, method: str, args: tuple, loop):
+        self.id, self.method, self.args = id_, method, args
+        self.future = loop.create_future()
+        self.started = loop.time()
+
+
 class _Worker:
     def __init__(self, pid: int, pipe):
         self.pid, self.pipe = pid, pipe
-        self.pending: dict[int, asyncio.Future] = {}
+        self.pending: dict[int, _Request] = {}
+        self.batches: set[int] = set()  # those sent and not all answered, by first id
         self.alive = True
 
-    def send(self, request, generation: int) -> None:
-        request_id, method, args, future = request
-        self.pending[request_id] = future
-        self.pipe.send((request_id, method, args, generation))
+    def send(self, requests: list[_Request], generation: int) -> None:
+        for request in requests:
+            self.pending[request.id] = request
+        self.batches.add(requests[0].id)
+        self.pipe.send((generation, [(r.id, r.method, r.args) for r in requests]))
 
     def ask_to_stop(self) -> None:
         # A worker that does not read its pipe would block this send forever.
@@ -326,6 +374,12 @@ def _chore_done(task: asyncio.Task, then) -> None:
         logger.error("A chore of Diego's failed: %s", task.exception())
     elif then is not None:
         then(task.result())
+
+
+def _consume(future: asyncio.Future) -> None:
+    # Its exception retrieved, asyncio does not log it as never retrieved.
+    if not future.cancelled():
+        future.exception()
 
 
 def _exists(pid: int) -> bool:
@@ -403,19 +457,25 @@ def _work(bot, pipe, parent_pid: int) -> None:
     catch_up = getattr(bot, "catch_up", lambda: None)
     news = getattr(bot, "news", dict)
     seen = None  # the generation of knowledge caught up with: none yet, after the fork
-    while (request := pipe.recv()) is not None:
-        request_id, method, args, generation = request
-        if method == PING:
-            pipe.send((request_id, True, None, False))
-            continue
-        try:
-            if generation != seen:
-                catch_up()
-                seen = generation
-            answer = (request_id, True, getattr(bot, method)(*args))
-        except Exception as exc:
-            answer = (request_id, False, _picklable(exc))
-        pipe.send((*answer, news() or None))
+    while (batch := pipe.recv()) is not None:
+        generation, requests = batch
+        answers, flushed = [], time.monotonic()
+        for number, (request_id, method, args) in enumerate(requests, 1):
+            try:
+                if method == PING:
+                    answer = None
+                else:
+                    if generation != seen:
+                        catch_up()
+                        seen = generation
+                    answer = getattr(bot, method)(*args)
+                answers.append((request_id, True, answer))
+            except Exception as exc:
+                answers.append((request_id, False, _picklable(exc)))
+            finished = number == len(requests)
+            if finished or time.monotonic() - flushed > FLUSH:
+                pipe.send((answers, news() or None, requests[0][0] if finished else None))
+                answers, flushed = [], time.monotonic()
 
 
 def _picklable(exc: Exception) -> Exception:

@@ -75,12 +75,14 @@ class SessionGuard:
         self.signer = itsdangerous.TimestampSigner(secret_key)
         self.max_age = max_age
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
+        # Not a coroutine: a WebSocket conversation awaits the inner application's
+        # directly, and keeps no frame of this one for as long as it lasts.
         if scope["type"] in ("http", "websocket"):
             self._drop_forged_cookie(scope)
             if scope.get("scheme") in ("https", "wss"):
                 send = _secure_session_cookie(send)
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)
 
     def _drop_forged_cookie(self, scope) -> None:
         header = next((value for name, value in scope["headers"] if name == b"cookie"), None)
