@@ -28,7 +28,10 @@ PRESENCE_TTL = 6  # seconds: diego.serving.presence.RedisPresence's default
 
 
 def instance(postgres_url, redis_url, *args, **env):
-    return LiveServer(postgres_url, *args, env={**SECRET, "REDIS_URL": redis_url, **env})
+    # The first on a new database encodes every prompt and phrasing: a minute or more here.
+    return LiveServer(
+        postgres_url, *args, env={**SECRET, "REDIS_URL": redis_url, **env}, ready_timeout=300
+    )
 
 
 async def say(ws, text: str) -> str:

@@ -160,7 +160,7 @@ def train(
         added += _learn(diego, corpus)
     if progress:
         logger.info(
-            "Reading what the new prompts and their phrasings mean (once: a minute at most)"
+            "Reading what the new prompts and their phrasings mean (once: a minute or two)"
         )
     diego.catch_up()  # encodes and keeps the new prompts' sentence vectors, once for all
     return added
