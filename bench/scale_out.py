@@ -6,8 +6,9 @@ Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/14) and PostgreSQL (an ad
 POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, where a database is made
 for the run and dropped after).
 
-1. replies/s with 1, 2 and 4 server processes (100 closed-loop clients spread over them;
-   each process gets cores / processes bot workers, at least one), all in one run;
+1. replies/s with 1, 2 and 4 server processes (100 closed-loop clients, and the probes of
+   /client-count and /health, spread over them; each process gets cores / processes bot
+   workers, at least one), all in one run;
 2. the count under churn: clients connect to and leave from two processes at random, then
    a known number stays: every process must count exactly that, then 0.
 """
@@ -32,6 +33,7 @@ from tests.live import ROOT, LiveServer
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PROBE_EVERY = 0.01  # seconds, bench.load's default for one load generator
 
 
 def servers(database_url: str, count: int, stack: ExitStack) -> list[LiveServer]:
@@ -46,7 +48,10 @@ def replies_per_second(database_url: str, processes: int, clients: int, seconds:
         loads = [
             subprocess.Popen(
                 [sys.executable, "-m", "bench.load", "--port", str(server.port)]
-                + ["--clients", str(clients // processes), "--seconds", str(seconds)],
+                + ["--clients", str(clients // processes), "--seconds", str(seconds)]
+                # The probes of /client-count and /health shared out too: the same load
+                # in all, whatever the number of processes.
+                + ["--probe-every", str(PROBE_EVERY * processes)],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
