@@ -160,20 +160,26 @@ class BotPool:
 
     def _expire(self) -> None:
         """Fail the requests older than `reply_timeout`: one timer for them all, not one
-        each, set for when the oldest left is due."""
+        each, set for when the oldest left is due. Each queue (the waiting requests, each
+        worker's) is in order of age: only its expired head is read."""
         self._expiry = None
         now = self._loop.time()
-        waiting = [*self._waiting]
-        waiting += [r for w in self._workers if w.alive for r in w.pending.values()]
-        for request in waiting:
-            if now - request.started >= self.reply_timeout and not request.future.done():
-                request.future.set_exception(
-                    ReplyTimedOut(f"No reply within {self.reply_timeout:g} s")
-                )
-                self._give_up(request)
-        left = [request.started for request in waiting if not request.future.done()]
-        if left:
-            self._expiry = self._loop.call_at(min(left) + self.reply_timeout, self._expire)
+        queues = [self._waiting, *(w.pending.values() for w in self._workers if w.alive)]
+        oldest_left = []
+        expired = []
+        for queue in queues:
+            for request in queue:
+                if request.future.done():
+                    continue
+                if now - request.started < self.reply_timeout:
+                    oldest_left.append(request.started)
+                    break
+                expired.append(request)
+        for request in expired:
+            request.future.set_exception(ReplyTimedOut(f"No reply within {self.reply_timeout:g} s"))
+            self._give_up(request)
+        if oldest_left:
+            self._expiry = self._loop.call_at(min(oldest_left) + self.reply_timeout, self._expire)
 
     def _give_up(self, request: "_Request") -> None:
         if request in self._waiting:
