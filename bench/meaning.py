@@ -8,14 +8,18 @@ In this process, pinned to one core, over the whole English corpus and diego.yml
 - the typing-variant eval (bench/eval_cases.jsonl): understood or not;
 - CPU per reply (`time.process_time()`), p50 and p99, over the whole semantic eval.
 
-Today's matcher is `Knowledge` (diego/knowledge/understanding.py), measured inside Diego's full
-reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2 in
-onnxruntime) alone; and the same Diego without the hand-written phrasings
-(diego/knowledge/corpus/phrasings/), to show what they add. The one before it is `PromptIndex` with
-its similarity threshold of 0.6 (what Diego shipped until this benchmark was written),
-measured alone: compare the two "alone" rows. Stock ChatterBot 1.2.15 (BestMatch, with its
-LowercaseTagger and PosLemmaTagger) answers an evenly spread sample of the semantic
-eval: a quarter of a second per reply.
+Today's matcher is `Knowledge` (diego/knowledge/understanding.py), measured inside Diego's
+full reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2
+in onnxruntime) alone; and the same Diego without the hand-written phrasings
+(diego/knowledge/corpus/phrasings/), to show what they add. The one before it is
+`PromptIndex` with its similarity threshold of 0.6 (what Diego shipped until this benchmark
+was written), measured alone: compare the two "alone" rows. Stock ChatterBot 1.2.15
+(BestMatch, with its LowercaseTagger and PosLemmaTagger) answers an evenly spread sample of
+the semantic eval: a quarter of a second per reply.
+
+--encoder FILE adds the same Diego with other transformer layers over the same embeddings
+(an ONNX file built by bench/build_minilm_onnx.py, such as the 3-layer student of
+bench/distil_minilm.py), whole reply, matcher alone and encoder alone.
 """
 
 import collections
@@ -29,6 +33,7 @@ from bench.understanding import spread_sample, start, stock_bot
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.knowledge.bot import Diego
 from diego.knowledge.matcher import PromptIndex
+from diego.knowledge.sentence_encoder import SentenceEncoder
 from diego.knowledge.training import train
 
 BEFORE_THRESHOLD = 0.6  # the similarity the matcher before this one answered from
@@ -85,7 +90,8 @@ def row(counts: collections.Counter) -> str:
 
 
 def main(argv=None) -> None:
-    args, core = start(argv, __doc__, stock_sample=120)
+    encoder_option = ("--encoder", {"type": Path, "help": "other layers to compare (ONNX)"})
+    args, core = start(argv, __doc__, stock_sample=120, options=[encoder_option])
     cases = semantic_eval.load_cases()
     variants = eval_cases.load_cases()
     if args.quick:
@@ -113,6 +119,24 @@ def main(argv=None) -> None:
         encoder = knowledge.meanings.encoder
         encoder_cpu = [cpu_of(encoder.encode, case["text"]) for case in cases]
         diego.close()
+
+        if args.encoder:  # other layers, side by side
+            other = Diego(
+                f"sqlite:///{folder / 'diego.sqlite3'}", encoder=SentenceEncoder(args.encoder)
+            )
+            other.catch_up()  # encodes every prompt and phrasing with them, once
+            name = f"Diego, {args.encoder.stem}"
+
+            def reply_other(text, number):
+                return other.reply(text, f"other-{number}")
+
+            results[name] = ask_all(reply_other, cases)
+            understood[name] = variants_understood(reply_other, variants)
+            other_knowledge = other.matcher.known
+            other_cpu = [cpu_of(other_knowledge.understand, case["text"]) for case in cases]
+            other_encoder = other_knowledge.meanings.encoder
+            other_encoder_cpu = [cpu_of(other_encoder.encode, case["text"]) for case in cases]
+            other.close()
 
         # What the hand-written phrasings add: the same Diego without them.
         unphrased = Diego(f"sqlite:///{folder / 'diego.sqlite3'}", phrasings={})
@@ -156,6 +180,9 @@ def main(argv=None) -> None:
     timings = {name: cpu for name, (_, cpu) in results.items()}
     timings["Diego now, matcher alone"] = matcher_cpu
     timings["  of which sentence encoder"] = encoder_cpu
+    if args.encoder:
+        timings[f"{args.encoder.stem}, matcher alone"] = other_cpu
+        timings["  of which its encoder"] = other_encoder_cpu
     timings["matcher before, alone"] = before_cpu
     for name, cpu in timings.items():
         cpu = sorted(cpu)

@@ -99,12 +99,15 @@ def percent(counts) -> str:
     return f"{understood / asked:7.2%} ({asked})" if asked else "-"
 
 
-def start(argv, doc: str, stock_sample: int) -> tuple[argparse.Namespace, int]:
-    """Parse an understanding benchmark's arguments, quiet the logs, pin to one core;
-    return the arguments and the core."""
+def start(argv, doc: str, stock_sample: int, options=()) -> tuple[argparse.Namespace, int]:
+    """Parse an understanding benchmark's arguments (and its own `options`: (name,
+    argparse keywords) pairs), quiet the logs, pin to one core; return the arguments and
+    the core."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few cases")
     parser.add_argument("--stock-sample", type=int, default=stock_sample, help="cases for stock")
+    for name, keywords in options:
+        parser.add_argument(name, **keywords)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     return args, pin_to_one_core()

@@ -18,6 +18,7 @@ from .history import History
 from .learning import TEACHER, LearningPolicy, blocklist, refusal, teacher_of
 from .matching import NormalizingTagger, asked_about
 from .phrasings import Phrasings
+from .sentence_encoder import SentenceEncoder
 
 NAME = "Diego"
 
@@ -41,10 +42,12 @@ class Diego:
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
         keep_history: bool = True,
         phrasings: Phrasings | None = None,
+        encoder: SentenceEncoder | None = None,
     ):
         """`keep_history=False` leaves keeping each exchange to the caller (the server
         keeps them in batches: `HistoryWriter`). `phrasings`: other ways of saying known
-        prompts, by default those written for the default corpora (`{}`: none)."""
+        prompts, by default those written for the default corpora (`{}`: none). `encoder`:
+        the sentence encoder, by default Diego's own (a benchmark compares another)."""
         learning = learning or LearningPolicy()
         adapters = []
         if count_clients is not None:
@@ -62,6 +65,7 @@ class Diego:
                 "last_reply": lambda conversation: self.history.last_reply(conversation),
                 "quorum": learning.quorum,
                 "phrasings": phrasings,
+                "encoder": encoder,
             }
         )
         # The tagger needs no spaCy language model, so nothing is downloaded.

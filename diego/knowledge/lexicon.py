@@ -247,6 +247,35 @@ def weight_class(word: str) -> float:
 
 OPPOSITE_PAIRS = _opposites()
 POSSESSIVES = frozenset({"my", "your"})
+# Who does what: the first of these words says who, unless a verb that frames the
+# question follows it ("I would like to know...", "do you think I am...") or it is
+# whom a clause is about ("is there anyone you hate", "anyone you hate?": who you hate).
+PERSONS = {"i": "i", "you": "you"} | dict.fromkeys(
+    "anyone anybody someone somebody everyone everybody people".split(), "others"
+)
+FRAMING_VERBS = frozenset(
+    """would want wanna wonder wondering need was think know reckon believe guess
+    suppose mind remember tell hope bet heard just really""".split()
+)
+
+
+PERSONS_NAMED = PERSONS | {"me": "i", "myself": "i", "yourself": "you"}
+
+
+def persons(words: list[str]) -> set[str]:
+    """Who `words` (normalized) name: "i", "you", "others"."""
+    return {PERSONS_NAMED[word] for word in words if word in PERSONS_NAMED}
+
+
+def subject(words: list[str]) -> str | None:
+    """Who `words` (normalized) say does something: "i", "you", "others" or None."""
+    for before, word, after in zip(["", *words], words, [*words[1:], ""], strict=False):
+        if word in PERSONS and after not in FRAMING_VERBS and after not in PERSONS:
+            if before != "there":
+                return PERSONS[word]
+    return None
+
+
 # With the words that say "not" without it: "it refuses to start" is "it will not start".
 NEGATIONS = frozenset(
     """not no never nothing nobody none neither nor without refuse refuses refused unable

@@ -16,6 +16,7 @@ from .learning import DEFAULT_QUORUM, TEACHER, ForgottenStatement, Learning, Tea
 from .matcher import normalize, without_fillers
 from .meaning import MeaningIndex
 from .phrasings import Phrasings, load_phrasings
+from .sentence_encoder import SentenceEncoder
 from .understanding import Knowledge, Verdict
 from .vector_cache import VectorCache
 
@@ -94,18 +95,20 @@ class BestMeaning(LogicAdapter):
         last_reply: typing.Callable[[str], str | None] | None = None,
         quorum: int = DEFAULT_QUORUM,
         phrasings: Phrasings | None = None,
+        encoder: SentenceEncoder | None = None,
         **kwargs,
     ):
         """`phrasings`: other ways of saying known prompts (by default, those written
-        for the default corpora)."""
+        for the default corpora); `encoder`: the sentence encoder (by default Diego's)."""
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
         engine = chatbot.storage.engine
-        vectors = VectorCache(engine)
+        vectors = VectorCache(engine, encoder)
         if phrasings is None:
             phrasings = load_phrasings()
-        self.known = Knowledge(MeaningIndex(encode_prompts=vectors.encode_all), phrasings)
+        meanings = MeaningIndex(encoder=vectors.encoder, encode_prompts=vectors.encode_all)
+        self.known = Knowledge(meanings, phrasings)
         self.teachings = Teachings(quorum)
         self.learning = Learning(engine)
         self._statement = chatbot.storage.get_model("statement")

@@ -281,6 +281,7 @@ class MeaningIndex:
         contradicts = (
             self._says_otherwise(typed, row)
             or self._whose_otherwise(typed, row)
+            or self._who_otherwise(typed, row)
             or any(
                 lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
             )
@@ -313,6 +314,18 @@ class MeaningIndex:
         said = lexicon.POSSESSIVES.intersection(typed.split())
         theirs = lexicon.POSSESSIVES & self._spellings[row]
         return len(said) == len(theirs) == 1 and said != theirs
+
+    def _who_otherwise(self, typed: str, row: int) -> bool:
+        """True if `typed` and the text at `row` name the same people, or put one for
+        another, and ask of different ones who does it: "Does anyone hate you?" is not
+        "Do you hate anyone", nor "am I crazy" "Are you crazy". (One who is left out may
+        be a typo or a word dropped: "Can help you with anything?")"""
+        said_words, their_words = typed.split(), normalize(self._texts[row]).split()
+        said, theirs = lexicon.subject(said_words), lexicon.subject(their_words)
+        if said is None or theirs is None or said == theirs:
+            return False
+        named, their_named = lexicon.persons(said_words), lexicon.persons(their_words)
+        return named == their_named or bool(named - their_named and their_named - named)
 
     def typed_as(self, text: str, position: int) -> bool:
         """True if `text` is the prompt at `position` as typed: each of its words is

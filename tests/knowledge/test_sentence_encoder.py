@@ -40,8 +40,9 @@ def test_close_in_meaning_is_close_in_direction(encoder):
 
 
 class CountingEncoder:
-    def __init__(self, encoder):
+    def __init__(self, encoder, layers_file=None):
         self.encoder, self.encoded = encoder, []
+        self.layers_file = layers_file or encoder.layers_file
 
     def encode_all(self, texts):
         self.encoded.extend(texts)
@@ -68,3 +69,12 @@ def test_a_database_that_cannot_keep_vectors_only_costs_encoding_again(encoder, 
     vectors = VectorCache(read_only, counting).encode_all(["Hi"])
     assert counting.encoded == ["Hi"]
     assert np.array_equal(vectors[0], encoder.encode("Hi"))
+
+
+def test_vectors_of_other_layers_are_kept_apart(encoder, tmp_path):
+    url = f"sqlite:///{tmp_path / 'diego.sqlite3'}"
+    VectorCache(create_engine(url), encoder).encode_all(["Hi"])
+    # A student's layers over the same embeddings: its vectors are not the teacher's.
+    other = CountingEncoder(encoder, layers_file=tmp_path / "minilm-l3-int8.onnx")
+    VectorCache(create_engine(url), other).encode_all(["Hi"])
+    assert other.encoded == ["Hi"]
