@@ -18,6 +18,14 @@ FUNCTION_WORDS = frozenset(
     hi hello yes yeah yep sure way lot lots much many more most""".split()
 )
 
+# Words that say when, or whether it can or will be: "did you write this Makefile?" is not
+# "can you write a Makefile?".
+MODES = (
+    dict.fromkeys("do does have has".split(), "now")
+    | dict.fromkeys("did was were had".split(), "then")
+    | dict.fromkeys("can could will would shall should may might must".split(), "may")
+)
+
 # Words that frame a question rather than say what it is about ("can you tell me ...").
 FRAME_WORDS = frozenset(
     """tell know knows knew wonder wondering want wanted wanna like would love curious idea
@@ -133,6 +141,8 @@ in out
 on off
 win lose
 like hate
+like dislike
+happy sad
 male female
 man woman
 boy girl
@@ -166,7 +176,10 @@ PHRASES = [
         r"|(?:is |are )?(?:broken|busted))\b",
         "broken",
     ),
-    (r"\b(?:will|would|does|do|did) not (?:turn|switch|power|boot|start)(?: up| on)?\b", "nopower"),
+    (
+        r"\b(?:will|would|does|do|did) not (?:turn|switch|power|boot|start)(?: up| on)?\b(?! off)",
+        "nopower",
+    ),
     (r"\bhow old\b", "age"),
     (
         r"\bhow (?:have you been|is it going|are things|are you doing|do you do|are you feeling"
@@ -181,7 +194,9 @@ PHRASES = [
     (r"\bmake me laugh\b", "tell joke"),
     (r"\bhow come\b", "why"),
     (r"\b(?:what|which) (?:year|date|day|month|century|decade)\b", "when"),
+    (r"\b(?:what|which) (?:city|town|country|state|continent|place|location)\b", "where"),
     (r"\bthank you\b", "thanks"),
+    (r"\bnon ([a-z])", r"non\1"),  # "non-human" is "nonhuman"
     (r"\bgood bye\b|\bgoodbye\b|\bsee you later\b|\bsee you\b|\bbye bye\b", "bye"),
 ]
 _PHRASES = [(re.compile(pattern), replacement) for pattern, replacement in PHRASES]
@@ -253,13 +268,17 @@ POSSESSIVES = frozenset({"my", "your"})
 PERSONS = {"i": "i", "you": "you"} | dict.fromkeys(
     "anyone anybody someone somebody everyone everybody people".split(), "others"
 )
+PERSONS_NAMED = PERSONS | {"me": "i", "myself": "i", "yourself": "you"}
 FRAMING_VERBS = frozenset(
-    """would want wanna wonder wondering need was think know reckon believe guess
+    """would want wanna wonder wondering was think know reckon believe guess
     suppose mind remember tell hope bet heard just really""".split()
 )
+FRAMING_PHRASES = frozenset({"am curious", "am wondering", "am interested", "need to know"})
 
 
-PERSONS_NAMED = PERSONS | {"me": "i", "myself": "i", "yourself": "you"}
+def modes(words: list[str]) -> set[str]:
+    """When `words` (normalized) say it is, or that it may be: "now", "then", "may"."""
+    return {MODES[word] for word in words if word in MODES}
 
 
 def persons(words: list[str]) -> set[str]:
@@ -269,10 +288,18 @@ def persons(words: list[str]) -> set[str]:
 
 def subject(words: list[str]) -> str | None:
     """Who `words` (normalized) say does something: "i", "you", "others" or None."""
-    for before, word, after in zip(["", *words], words, [*words[1:], ""], strict=False):
-        if word in PERSONS and after not in FRAMING_VERBS and after not in PERSONS:
-            if before != "there":
-                return PERSONS[word]
+    for index, word in enumerate(words):
+        before, after = words[index - 1 : index], words[index + 1 : index + 4]
+        if before == ["let"] and word in ("me", "us"):
+            return "i"  # "let me ask you": I ask
+        if (
+            word in PERSONS
+            and not (after and (after[0] in FRAMING_VERBS or after[0] in PERSONS))
+            and " ".join(after[:2]) not in FRAMING_PHRASES
+            and " ".join(after) not in FRAMING_PHRASES
+            and before != ["there"]
+        ):
+            return PERSONS[word]
     return None
 
 
@@ -286,11 +313,19 @@ NEGATIONS = frozenset(
 def opposite(first_key: str, second_key: str) -> bool:
     """True if two canonical words mean the opposite of each other, or are two
     different ranks or counts ("second" is not "first", nor "three" "four")."""
-    return (first_key, second_key) in OPPOSITE_PAIRS or (
-        first_key != second_key
-        and (
-            (first_key in RANKS and second_key in RANKS)
-            or (first_key in COUNTS and second_key in COUNTS)
+    return (
+        (first_key, second_key) in OPPOSITE_PAIRS
+        or (
+            # "unhappy", "nonmetal": "un" and "non" say not.
+            second_key in (f"un{first_key}", f"non{first_key}")
+            or first_key in (f"un{second_key}", f"non{second_key}")
+        )
+        or (
+            first_key != second_key
+            and (
+                (first_key in RANKS and second_key in RANKS)
+                or (first_key in COUNTS and second_key in COUNTS)
+            )
         )
     )
 
@@ -307,10 +342,16 @@ _NOT_SUPERLATIVES = frozenset(
 )
 
 
+_PICKING = frozenset(
+    "most least best worst first last second third fourth fifth sixth seventh eighth ninth "
+    "tenth".split()
+)
+
+
 def qualifies(word: str) -> bool:
     """True if `word` picks one out of many ("largest", "most", "first"): a question
     without it asks something else."""
-    return word in {"most", "least", "best", "worst", "first", "last"} or (
+    return word in _PICKING or (
         len(word) >= 6 and word.endswith("est") and word not in _NOT_SUPERLATIVES
     )
 

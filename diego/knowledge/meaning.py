@@ -123,6 +123,8 @@ class MeaningIndex:
         # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
         self._spellings: list[set[str]] = []
         self._negated: list[bool] = []
+        self._doers: list[str | None] = []  # who does it (`lexicon.subject`)
+        self._persons: list[frozenset[str]] = []  # who is named
         self._meant: list[int] = []  # the position of the prompt each row says
         self._rows: list[int] = []  # the row of each prompt itself
         self._ways: list[list[int]] = []  # the rows saying each prompt, itself first
@@ -168,6 +170,8 @@ class MeaningIndex:
         self._words.append(())
         self._spellings.append(set())
         self._negated.append(False)
+        self._doers.append(None)
+        self._persons.append(frozenset())
         self._meant.append(position)
         self._pending.append(text)
         return len(self._texts) - 1
@@ -179,6 +183,8 @@ class MeaningIndex:
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
         self._spellings[row] = {*spelled, *typed.split(), *lexicon.rephrase(typed).split()}
         self._negated[row] = lexicon.negated(typed)
+        self._doers[row] = lexicon.subject(typed.split())
+        self._persons[row] = frozenset(lexicon.persons(typed.split()))
         self._questions[self._meant[row]] |= lexicon.questions(lexicon.rephrase(typed))
 
     def _read_phrasings(self, position: int) -> None:
@@ -287,9 +293,10 @@ class MeaningIndex:
             )
         )
         swapped = min(said_missing, prompt_missing)
+        # (A number said is one too: "the most populous city in 1700".)
         qualifier_one_sided = any(
             lexicon.qualifies(word.surface) for word in (*left_out, *unexplained)
-        )
+        ) or any(_has_digit((word.surface,)) for word in unexplained)
         return Meaning(
             self._meant[row],
             similarity,
@@ -320,12 +327,15 @@ class MeaningIndex:
         another, and ask of different ones who does it: "Does anyone hate you?" is not
         "Do you hate anyone", nor "am I crazy" "Are you crazy". (One who is left out may
         be a typo or a word dropped: "Can help you with anything?")"""
-        said_words, their_words = typed.split(), normalize(self._texts[row]).split()
-        said, theirs = lexicon.subject(said_words), lexicon.subject(their_words)
+        said, theirs = lexicon.subject(typed.split()), self._doers[row]
         if said is None or theirs is None or said == theirs:
             return False
-        named, their_named = lexicon.persons(said_words), lexicon.persons(their_words)
-        return named == their_named or bool(named - their_named and their_named - named)
+        named, their_named = lexicon.persons(typed.split()), self._persons[row]
+        return (
+            named == their_named
+            or bool(named - their_named and their_named - named)
+            or (theirs in named and said not in their_named)
+        )
 
     def typed_as(self, text: str, position: int) -> bool:
         """True if `text` is the prompt at `position` as typed: each of its words is
@@ -333,12 +343,29 @@ class MeaningIndex:
         for letter), or a typo of one."""
         row = self._rows[position]
         spellings = self._spellings[row]
+        typed, prompt = normalize(text), normalize(self._texts[row])
+        # Another question word is another question: "Why did the Cold War end?", "In
+        # which city..." for "What year...". (Not "what": "which counrty" may be "which
+        # country", where.)
+        asked = lexicon.questions(lexicon.rephrase(typed)) - {"what"}
+        if not asked <= lexicon.questions(lexicon.rephrase(prompt)):
+            return False
+        said_modes, their_modes = lexicon.modes(typed.split()), lexicon.modes(prompt.split())
+        if said_modes - their_modes and their_modes - said_modes:
+            return False
         words = words_of(text)
         # Each word of the prompt stands for one word said, and a typo is of a word not
         # said as it is: in "can you write a CSV writer", "writer" is not "write" again.
         keys = collections.Counter(word.key for word in self._words[row])
         keys.subtract(word.key for word in words if word.surface in spellings)
-        unsaid = spellings - {word.surface for word in words}
+        # (A word typed as often as the prompt has it is no typo of it: "hot" is not
+        # "how" in "how hot is the sun"; but "tge" may be the second "the" of a prompt.)
+        unsaid_count = collections.Counter(prompt.split())
+        unsaid_count.subtract(typed.split())
+        unsaid = spellings.difference(
+            (word for word, count in unsaid_count.items() if count <= 0),
+            (word.surface for word in words),
+        )
 
         def said_once(word: Word) -> bool:
             keys[word.key] -= 1
@@ -351,10 +378,11 @@ class MeaningIndex:
                 any(_alike(word.surface, each) or _mistyped(word.surface, each) for each in unsaid)
                 if word.surface not in self._vocabulary
                 # A word Diego knows is meant as typed ("age" is not a typo of "are", nor
-                # "basketball" of "baseball"), unless it is short and spelled nearly like
-                # a word of the prompt ("god" for "good").
+                # "basketball" of "baseball"), unless it is short and a letter of a word
+                # of the prompt was left out, added or swapped ("god" for "good", "form"
+                # for "from"), not another put in its place ("talk" for "walk").
                 else len(word.surface) <= SHORT_WORD
-                and any(_alike(word.surface, each) for each in unsaid)
+                and any(_slipped(word.surface, each) for each in unsaid)
             )
             for word in words
         )
@@ -396,8 +424,12 @@ class MeaningIndex:
         pair = (first.surface, second.surface)
         found = self._similar.get(pair)
         if found is None:
-            if lexicon.opposite(first.key, second.key) or _has_digit(pair):
-                found = 0.0  # "largest" is not "smallest", nor "37th" "38th"
+            if (
+                lexicon.opposite(first.key, second.key)
+                or _has_digit(pair)
+                or (lexicon.qualifies(first.surface) and lexicon.qualifies(second.surface))
+            ):
+                found = 0.0  # "largest" is not "smallest", "tallest" "shortest", "37th" "38th"
             elif _alike(first.surface, second.surface):
                 found = 0.9
             else:
@@ -443,6 +475,14 @@ def _mistyped(typed: str, meant: str) -> bool:
     # "bored" mistyped.
     most = 1 if min(len(typed), len(meant)) <= 4 or typed[:1] != meant[:1] else 2
     return OSA.distance(typed, meant, score_cutoff=most) <= most
+
+
+def _slipped(typed: str, meant: str) -> bool:
+    """True if `typed` is `meant` with one letter left out, added, or swapped with the
+    next."""
+    return (len(typed) != len(meant) or sorted(typed) == sorted(meant)) and OSA.distance(
+        typed, meant, score_cutoff=1
+    ) <= 1
 
 
 def _has_digit(words: tuple[str, ...]) -> bool:

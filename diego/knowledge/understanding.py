@@ -114,6 +114,11 @@ class Knowledge:
                 return self._understood(Verdict.SURE, position, typed)
         sure = unsure = None
         for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN):
+            # Its ways all mean one thing: if the closest says otherwise ("What makes
+            # you not happy?" for "What makes you happy"), a farther one that does
+            # not is missing what tells them apart ("What makes you unhappy").
+            if candidate.readings and candidate.readings[0].contradicts:
+                continue
             for meant in candidate.readings:
                 if meant.contradicts:
                     continue

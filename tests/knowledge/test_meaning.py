@@ -29,6 +29,17 @@ KNOWN = {
     "How can I offend you": "A robot cannot take offense.",
     "Are you crazy": "No.",
     "who are you": "I am Diego.",
+    "how far is the sun": "93 million miles.",
+    "Can you walk": "I have no legs.",
+    "Do you like to talk?": "I love it.",
+    "can you write a Makefile?": "all: build",
+    "What is the only metal that is a liquid at room temperature?": "Mercury.",
+    "What is the most populous city in Canada?": "Toronto.",
+    "you need a psychiatrist": "I have one.",
+    "What makes you unhappy": "Being switched off.",
+    "Can I help you with anything?": "No thanks.",
+    "Do you have feelings?": "Not as you do.",
+    "What year was President John F. Kennedy assassinated?": "1963.",
 }
 
 
@@ -55,6 +66,8 @@ def knowledge():
         ("How many hearts does an octopuss have", "How many hearts does an octopus have?"),
         # A question in the negative asks what the positive one asks.
         ("Doesn't it feel crowded living inside a computer?", "Is it cramped in the computer"),
+        # Who does it is read past what frames the question.
+        ("I'm curious whether you have any feelings.", "Do you have feelings?"),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
@@ -102,8 +115,26 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         # A word that picks one out of many, added, or swapped for one spelled alike.
         "What is your least favorite number",
         "whats the smallest breed of dog in the world",
-        # "What year" asks when, not what.
+        # "What year" asks when, not what; "which city", where.
         "What year did the American Civil War end?",
+        "In which city was President John F. Kennedy assassinated?",
+        # Nor, as typed, another question word, or a word said for one said as it is.
+        "Why did World War II begin?",
+        "how hot is the sun",
+        # A short known word for another, a letter put for a letter: another word.
+        "Can you talk",
+        # "un" says not, whichever way of saying the prompt is closest.
+        "What makes you happy",
+        # Another rank, or another superlative.
+        "What is the second largest planet in our solar system?",
+        "what's the shortest breed of dog in the world",
+        # Who the prompt says does it, done to by someone else.
+        "Do I ever bore you?",
+        "Can you help me with anything?",
+        "I need a psychiatrist",
+        # "non" says not; a number said picks one time out of many.
+        "What is the only non-metal that is a liquid at room temperature?",
+        "What was the most populous city in Canada in 1900?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
@@ -113,6 +144,15 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
     assert knowledge.understand("How old are you?").prompt == "What is your age"
     assert knowledge.understand("hwo are yuo").prompt == "How are you?"
+
+
+def test_as_typed_is_the_same_question_in_the_same_time_or_mode(knowledge):
+    makefile = knowledge.typed.position("can you write a Makefile?")
+    assert knowledge.meanings.typed_as("cna you write a Makefile", makefile)
+    assert not knowledge.meanings.typed_as("did you write a Makefile", makefile)
+    war = knowledge.typed.position("When did World War II begin?")
+    assert knowledge.meanings.typed_as("wehn did World War II begin", war)
+    assert not knowledge.meanings.typed_as("Why did World War II begin", war)
 
 
 @pytest.mark.parametrize(
@@ -126,6 +166,10 @@ def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
         ("i would like to know how old you are", "you"),
         ("i am doing well, how about you", "i"),
         ("do you think i am crazy", "i"),
+        ("i am curious whether you have any feelings", "you"),
+        ("i need to know how old you are", "you"),
+        ("i need a psychiatrist", "i"),
+        ("let me ask you a question", "i"),
         ("tell me a joke", None),
     ],
 )
