@@ -89,7 +89,7 @@ people persons humans
 human person
 robot robots bot bots chatbot
 ai artificial intelligence
-world earth planet globe
+world earth globe
 second ii 2nd
 third iii 3rd
 usa america united states american
@@ -268,11 +268,22 @@ POSSESSIVES = frozenset({"my", "your"})
 PERSONS = {"i": "i", "you": "you"} | dict.fromkeys(
     "anyone anybody someone somebody everyone everybody people".split(), "others"
 )
-PERSONS_NAMED = PERSONS | {"me": "i", "myself": "i", "yourself": "you"}
+PERSONS_NAMED = PERSONS | {
+    "me": "i",
+    "my": "i",
+    "mine": "i",
+    "myself": "i",
+    "your": "you",
+    "yours": "you",
+    "yourself": "you",
+}
 FRAMING_VERBS = frozenset(
     """would want wanna wonder wondering was think know reckon believe guess
-    suppose mind remember tell hope bet heard just really""".split()
+    suppose mind remember tell hope bet heard just really explain define describe show
+    give""".split()
 )
+# After these, "me" is whom the answer is for: "explain to me what an OS is".
+FOR_ME = frozenset("tell explain show give define describe teach remind for to".split())
 FRAMING_PHRASES = frozenset({"am curious", "am wondering", "am interested", "need to know"})
 
 
@@ -282,25 +293,42 @@ def modes(words: list[str]) -> set[str]:
 
 
 def persons(words: list[str]) -> set[str]:
-    """Who `words` (normalized) name: "i", "you", "others"."""
-    return {PERSONS_NAMED[word] for word in words if word in PERSONS_NAMED}
+    """Who `words` (normalized) name, but for one who only frames the question ("I want
+    to know if you are sad" is about you): "i", "you", "others"."""
+    return {
+        PERSONS_NAMED[word]
+        for index, word in enumerate(words)
+        if word in PERSONS_NAMED
+        and not _frames(words, index)
+        and not (word == "me" and words[index - 1 : index] and words[index - 1] in FOR_ME)
+    }
 
 
 def subject(words: list[str]) -> str | None:
     """Who `words` (normalized) say does something: "i", "you", "others" or None."""
     for index, word in enumerate(words):
-        before, after = words[index - 1 : index], words[index + 1 : index + 4]
-        if before == ["let"] and word in ("me", "us"):
+        if words[index - 1 : index] == ["let"] and word in ("me", "us"):
             return "i"  # "let me ask you": I ask
+        following = words[index + 1] if index + 1 < len(words) else ""
         if (
             word in PERSONS
-            and not (after and (after[0] in FRAMING_VERBS or after[0] in PERSONS))
-            and " ".join(after[:2]) not in FRAMING_PHRASES
-            and " ".join(after) not in FRAMING_PHRASES
-            and before != ["there"]
+            and following not in PERSONS
+            and not _frames(words, index)
+            and words[index - 1 : index] != ["there"]
         ):
             return PERSONS[word]
     return None
+
+
+def _frames(words: list[str], index: int) -> bool:
+    """True if the person at `index` only frames the question: "I would like to know",
+    "do you think", "I am curious whether"."""
+    after = words[index + 1 : index + 4]
+    return bool(after) and (
+        after[0] in FRAMING_VERBS
+        or " ".join(after[:2]) in FRAMING_PHRASES
+        or " ".join(after) in FRAMING_PHRASES
+    )
 
 
 # With the words that say "not" without it: "it refuses to start" is "it will not start".
@@ -354,6 +382,21 @@ def qualifies(word: str) -> bool:
     return word in _PICKING or (
         len(word) >= 6 and word.endswith("est") and word not in _NOT_SUPERLATIVES
     )
+
+
+# Who someone is to someone else, or in another's place: "Who is Godzilla's son?" is not
+# "Who is Godzilla?", nor "the 37th vice president" "the 37th president".
+RELATIONS = frozenset(
+    """vice deputy assistant former acting mother father mom dad mum parent son daughter
+    child children kid brother sister sibling husband wife wives spouse aunt uncle nephew
+    niece cousin grandfather grandmother grandson granddaughter grandparent boyfriend
+    girlfriend fiance widow""".split()
+)
+
+
+def relation(word: str) -> bool:
+    """True if `word` says who someone is to someone ("son", "wives")."""
+    return word in RELATIONS or word.removesuffix("s") in RELATIONS
 
 
 # Nots that ask rather than deny: "Doesn't it feel crowded?" asks what "Does it feel

@@ -10,6 +10,7 @@ many hearts does an octopus have?" shares most of its words with "How many legs 
 spider have?", but not the ones that tell.
 """
 
+import bisect
 import collections
 import dataclasses
 import functools
@@ -230,12 +231,17 @@ class MeaningIndex:
         return self._compare(normalize(text), said, self._rows[position], None) if said else None
 
     def nearest(
-        self, text: str, count: int = 1, within: float = 1.0, ways_within: float = 0.15
+        self,
+        text: str,
+        count: int = 1,
+        within: float = 1.0,
+        ways_within: float = 0.15,
+        floor: float = -1.0,
     ) -> list[Candidate]:
         """Up to `count` prompts closest in meaning to `text`, down to `within` of the
         closest, closest first: each with its ways of saying it (itself and its
-        phrasings) down to `ways_within` of its closest, checked word by word (unless
-        it never asks what was asked)."""
+        phrasings) down to `ways_within` of its closest and no lower than `floor`,
+        checked word by word (unless it never asks what was asked)."""
         if not self._words:
             return []
         said = words_of(text)
@@ -268,7 +274,7 @@ class MeaningIndex:
                 tuple(
                     self._compare(typed, said, ways[i], float(closeness[i]))
                     for i in order
-                    if closeness[i] >= best - ways_within
+                    if closeness[i] >= max(best - ways_within, floor)
                 )
                 if asked <= self._questions[position]
                 else ()
@@ -293,9 +299,11 @@ class MeaningIndex:
             )
         )
         swapped = min(said_missing, prompt_missing)
-        # (A number said is one too: "the most populous city in 1700".)
+        # (A number said is one too: "the most populous city in 1700"; and someone's
+        # relation: "Godzilla's son".)
         qualifier_one_sided = any(
-            lexicon.qualifies(word.surface) for word in (*left_out, *unexplained)
+            lexicon.qualifies(word.surface) or lexicon.relation(word.surface)
+            for word in (*left_out, *unexplained)
         ) or any(_has_digit((word.surface,)) for word in unexplained)
         return Meaning(
             self._meant[row],
@@ -323,45 +331,50 @@ class MeaningIndex:
         return len(said) == len(theirs) == 1 and said != theirs
 
     def _who_otherwise(self, typed: str, row: int) -> bool:
-        """True if `typed` and the text at `row` name the same people, or put one for
-        another, and ask of different ones who does it: "Does anyone hate you?" is not
-        "Do you hate anyone", nor "am I crazy" "Are you crazy". (One who is left out may
-        be a typo or a word dropped: "Can help you with anything?")"""
+        """True if `typed` and the text at `row` put one person for another ("how old
+        am I" is not "What is your age"), or name the same people and ask of different
+        ones who does it: "Does anyone hate you?" is not "Do you hate anyone", nor "am I
+        crazy" "Are you crazy". (One who is left out may be a typo or a word dropped:
+        "Can help you with anything?")"""
+        named, their_named = lexicon.persons(typed.split()), self._persons[row]
+        if named - their_named and their_named - named:
+            return True
         said, theirs = lexicon.subject(typed.split()), self._doers[row]
         if said is None or theirs is None or said == theirs:
             return False
-        named, their_named = lexicon.persons(typed.split()), self._persons[row]
-        return (
-            named == their_named
-            or bool(named - their_named and their_named - named)
-            or (theirs in named and said not in their_named)
-        )
+        return named == their_named or (theirs in named and said not in their_named)
 
     def typed_as(self, text: str, position: int) -> bool:
-        """True if `text` is the prompt at `position` as typed: each of its words is
-        one of the prompt's (spelled alike, the same stem or synonym, or alike letter
-        for letter), or a typo of one."""
+        """True if `text` is the prompt at `position` as typed: the same question in
+        the same time or mode, its telling words all said and in its order, and each
+        word said one of the prompt's (spelled alike, the same stem or synonym, or alike
+        letter for letter) or a typo of one."""
         row = self._rows[position]
+        typed, prompt = normalize(text).split(), normalize(self._texts[row]).split()
+        words, their_words = words_of(text), self._words[row]
+        return (
+            _asks_as(typed, prompt)
+            and _in_order([word.key for word in words], [word.key for word in their_words])
+            and all(
+                _said(word, words, typed)
+                for word in their_words
+                if word.kind == 1.0 and word.surface in prompt  # (not "broken" for "not working")
+            )
+            and self._words_typed_as(words, typed, prompt, row)
+        )
+
+    def _words_typed_as(
+        self, words: tuple[Word, ...], typed: list[str], prompt: list[str], row: int
+    ) -> bool:
         spellings = self._spellings[row]
-        typed, prompt = normalize(text), normalize(self._texts[row])
-        # Another question word is another question: "Why did the Cold War end?", "In
-        # which city..." for "What year...". (Not "what": "which counrty" may be "which
-        # country", where.)
-        asked = lexicon.questions(lexicon.rephrase(typed)) - {"what"}
-        if not asked <= lexicon.questions(lexicon.rephrase(prompt)):
-            return False
-        said_modes, their_modes = lexicon.modes(typed.split()), lexicon.modes(prompt.split())
-        if said_modes - their_modes and their_modes - said_modes:
-            return False
-        words = words_of(text)
         # Each word of the prompt stands for one word said, and a typo is of a word not
         # said as it is: in "can you write a CSV writer", "writer" is not "write" again.
         keys = collections.Counter(word.key for word in self._words[row])
         keys.subtract(word.key for word in words if word.surface in spellings)
         # (A word typed as often as the prompt has it is no typo of it: "hot" is not
         # "how" in "how hot is the sun"; but "tge" may be the second "the" of a prompt.)
-        unsaid_count = collections.Counter(prompt.split())
-        unsaid_count.subtract(typed.split())
+        unsaid_count = collections.Counter(prompt)
+        unsaid_count.subtract(typed)
         unsaid = spellings.difference(
             (word for word, count in unsaid_count.items() if count <= 0),
             (word.surface for word in words),
@@ -475,6 +488,42 @@ def _mistyped(typed: str, meant: str) -> bool:
     # "bored" mistyped.
     most = 1 if min(len(typed), len(meant)) <= 4 or typed[:1] != meant[:1] else 2
     return OSA.distance(typed, meant, score_cutoff=most) <= most
+
+
+def _asks_as(typed: list[str], prompt: list[str]) -> bool:
+    """True if `typed` asks what `prompt` asks (both normalized words), as typed:
+    another question word is another question ("Why did the Cold War end?", "In which
+    city..." for "What year..."), and "did you write" is not "can you write"."""
+    asked = lexicon.questions(lexicon.rephrase(" ".join(typed)))
+    theirs = lexicon.questions(lexicon.rephrase(" ".join(prompt)))
+    if theirs & {"when", "where"}:
+        theirs.add("what")  # "which counrty" may be "which country": where
+    said_modes, their_modes = lexicon.modes(typed), lexicon.modes(prompt)
+    return asked <= theirs and not (said_modes - their_modes and their_modes - said_modes)
+
+
+def _said(word: Word, words: tuple[Word, ...], typed: list[str]) -> bool:
+    """True if `word` (of a prompt) was said, or mistyped: "do you like me" leaves
+    out "guns" of "do you like guns"."""
+    return any(word.key == each.key for each in words) or any(
+        _alike(each, word.surface) or _mistyped(each, word.surface) for each in typed
+    )
+
+
+def _in_order(said: list[str], prompt: list[str]) -> bool:
+    """True if the words of `prompt` that were `said` were said in its order, but for
+    one moved: "What country imports camels from Saudi Arabia?" is not "Saudi Arabia
+    imports camels from what country?"."""
+    unused = collections.defaultdict(collections.deque)
+    for index, key in enumerate(prompt):
+        unused[key].append(index)
+    order = [unused[key].popleft() for key in said if unused[key]]
+    # The longest run in the prompt's order, not necessarily adjacent (patience sorting).
+    tails: list[int] = []
+    for index in order:
+        place = bisect.bisect_left(tails, index)
+        tails[place : place + 1] = [index]
+    return len(tails) >= len(order) - 1
 
 
 def _slipped(typed: str, meant: str) -> bool:

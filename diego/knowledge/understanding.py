@@ -113,7 +113,8 @@ class Knowledge:
             ):
                 return self._understood(Verdict.SURE, position, typed)
         sure = unsure = None
-        for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN):
+        # (No way of saying it under UNSURE can be meant: none is read word by word.)
+        for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN, UNSURE):
             # Its ways all mean one thing: if the closest says otherwise ("What makes
             # you not happy?" for "What makes you happy"), a farther one that does
             # not is missing what tells them apart ("What makes you unhappy").

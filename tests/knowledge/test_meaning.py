@@ -36,6 +36,8 @@ KNOWN = {
     "What is the only metal that is a liquid at room temperature?": "Mercury.",
     "What is the most populous city in Canada?": "Toronto.",
     "you need a psychiatrist": "I have one.",
+    "Saudi Arabia imports camels from what country?": "Australia.",
+    "What is the smallest country in the world?": "Vatican City.",
     "What makes you unhappy": "Being switched off.",
     "Can I help you with anything?": "No thanks.",
     "Do you have feelings?": "Not as you do.",
@@ -127,14 +129,22 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "What makes you happy",
         # Another rank, or another superlative.
         "What is the second largest planet in our solar system?",
+        # A planet is not a country of the world.
+        "what is the smallest planet",
         "what's the shortest breed of dog in the world",
         # Who the prompt says does it, done to by someone else.
         "Do I ever bore you?",
         "Can you help me with anything?",
         "I need a psychiatrist",
+        "how old am i",
+        # As typed, a telling word of the prompt left out.
+        "do you like me",
         # "non" says not; a number said picks one time out of many.
         "What is the only non-metal that is a liquid at room temperature?",
         "What was the most populous city in Canada in 1900?",
+        # Someone in another's place, or who someone is to another.
+        "Who was the 37th Vice President of the United States?",
+        "Who was the husband of the first female Prime Minister of Great Britain?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
@@ -146,13 +156,32 @@ def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
     assert knowledge.understand("hwo are yuo").prompt == "How are you?"
 
 
-def test_as_typed_is_the_same_question_in_the_same_time_or_mode(knowledge):
+@pytest.mark.parametrize(
+    "said, named",
+    [
+        ("how old am i", {"i"}),
+        ("what is your age", {"you"}),
+        ("do you love me", {"you", "i"}),
+        # Whoever only frames the question, or is whom the answer is for, is not named.
+        ("i want to know if you are sad", {"you"}),
+        ("can you explain to me what ai is", set()),
+        ("define economics for me", set()),
+    ],
+)
+def test_who_is_named_leaves_out_who_frames_the_question(said, named):
+    assert lexicon.persons(said.split()) == named
+
+
+def test_as_typed_is_the_same_question_in_the_same_time_mode_and_order(knowledge):
     makefile = knowledge.typed.position("can you write a Makefile?")
     assert knowledge.meanings.typed_as("cna you write a Makefile", makefile)
     assert not knowledge.meanings.typed_as("did you write a Makefile", makefile)
     war = knowledge.typed.position("When did World War II begin?")
     assert knowledge.meanings.typed_as("wehn did World War II begin", war)
     assert not knowledge.meanings.typed_as("Why did World War II begin", war)
+    camels = knowledge.typed.position("Saudi Arabia imports camels from what country?")
+    assert knowledge.meanings.typed_as("saudi arabia imports camles from what country", camels)
+    assert not knowledge.meanings.typed_as("What country imports camels from Saudi Arabia", camels)
 
 
 @pytest.mark.parametrize(
