@@ -441,8 +441,12 @@ class MeaningIndex:
                 lexicon.opposite(first.key, second.key)
                 or _has_digit(pair)
                 or (lexicon.qualifies(first.surface) and lexicon.qualifies(second.surface))
+                or _superlative_of(*pair)
+                or _superlative_of(*reversed(pair))
             ):
-                found = 0.0  # "largest" is not "smallest", "tallest" "shortest", "37th" "38th"
+                # "largest" is not "smallest", "tallest" "shortest", "farthest" "far", nor
+                # "37th" "38th".
+                found = 0.0
             elif _alike(first.surface, second.surface):
                 found = 0.9
             else:
@@ -532,6 +536,11 @@ def _slipped(typed: str, meant: str) -> bool:
     return (len(typed) != len(meant) or sorted(typed) == sorted(meant)) and OSA.distance(
         typed, meant, score_cutoff=1
     ) <= 1
+
+
+def _superlative_of(word: str, other: str) -> bool:
+    """True if `word` is the superlative of `other`: "farthest" of "far"."""
+    return word.startswith(other) and word.endswith("est") and lexicon.qualifies(word)
 
 
 def _has_digit(words: tuple[str, ...]) -> bool:

@@ -129,8 +129,9 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "What makes you happy",
         # Another rank, or another superlative.
         "What is the second largest planet in our solar system?",
-        # A planet is not a country of the world.
+        # A planet is not a country of the world; the farthest is not how far.
         "what is the smallest planet",
+        "which planet is farthest from the sun",
         "what's the shortest breed of dog in the world",
         # Who the prompt says does it, done to by someone else.
         "Do I ever bore you?",
