@@ -102,6 +102,18 @@ def words_of(text: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+# What a reply asks of what was said up to 15 times (once for each way of saying a
+# prompt), kept for the texts last seen.
+@functools.lru_cache(maxsize=1024)
+def _people(typed: str) -> tuple[str | None, frozenset[str]]:
+    """Who `typed` (normalized) says does it, and whom it names."""
+    words = typed.split()
+    return lexicon.subject(words), frozenset(lexicon.persons(words))
+
+
+_says_no = functools.lru_cache(maxsize=1024)(lexicon.negated)
+
+
 class MeaningIndex:
     """Known prompts, and other ways of saying them, searched by meaning."""
 
@@ -318,7 +330,7 @@ class MeaningIndex:
     def _says_otherwise(self, typed: str, row: int) -> bool:
         """True if one of `typed` and the text at `row` says no, not or never and the
         other does not ("nto" for "not" being a typo, not a yes)."""
-        if lexicon.negated(typed) == self._negated[row]:
+        if _says_no(typed) == self._negated[row]:
             return False
         negations = [each for each in self._spellings[row] if lexicon.negated(normalize(each))]
         return not any(_mistyped(word, each) for word in typed.split() for each in negations)
@@ -336,10 +348,10 @@ class MeaningIndex:
         ones who does it: "Does anyone hate you?" is not "Do you hate anyone", nor "am I
         crazy" "Are you crazy". (One who is left out may be a typo or a word dropped:
         "Can help you with anything?")"""
-        named, their_named = lexicon.persons(typed.split()), self._persons[row]
+        said, named = _people(typed)
+        their_named, theirs = self._persons[row], self._doers[row]
         if named - their_named and their_named - named:
             return True
-        said, theirs = lexicon.subject(typed.split()), self._doers[row]
         if said is None or theirs is None or said == theirs:
             return False
         return named == their_named or (theirs in named and said not in their_named)
