@@ -78,9 +78,11 @@ def cpu_of(action, text: str) -> float:
     return time.process_time() - started
 
 
-def variants_understood(reply, cases) -> tuple[int, int]:
-    """How many typing variants `reply` answers right, of how many."""
-    right = sum(reply(case["text"], n) in case["replies"] for n, case in enumerate(cases))
+def variants_understood(reply, cases, first: int) -> tuple[int, int]:
+    """How many typing variants `reply` answers right, of how many. (Numbered from
+    `first`, after the semantic eval's cases: each in a conversation of its own, not one
+    where Diego asked a clarifying question, to which "Yes." would be an answer.)"""
+    right = sum(reply(case["text"], first + n) in case["replies"] for n, case in enumerate(cases))
     return right, len(cases)
 
 
@@ -113,7 +115,7 @@ def main(argv=None) -> None:
             return diego.reply(text, f"case-{number}")  # a conversation each: no yes/no
 
         results["Diego now"] = ask_all(reply_now, cases)
-        understood["Diego now"] = variants_understood(reply_now, variants)
+        understood["Diego now"] = variants_understood(reply_now, variants, len(cases))
         knowledge = diego.matcher.known
         matcher_cpu = [cpu_of(knowledge.understand, case["text"]) for case in cases]
         encoder = knowledge.meanings.encoder
@@ -131,7 +133,7 @@ def main(argv=None) -> None:
                 return other.reply(text, f"other-{number}")
 
             results[name] = ask_all(reply_other, cases)
-            understood[name] = variants_understood(reply_other, variants)
+            understood[name] = variants_understood(reply_other, variants, len(cases))
             other_knowledge = other.matcher.known
             other_cpu = [cpu_of(other_knowledge.understand, case["text"]) for case in cases]
             other_encoder = other_knowledge.meanings.encoder
@@ -149,7 +151,7 @@ def main(argv=None) -> None:
         before = reply_before(index)
         results["matcher before"] = ask_all(before, cases)
         before_cpu = [cpu_of(index.best, case["text"]) for case in cases]
-        understood["matcher before"] = variants_understood(before, variants)
+        understood["matcher before"] = variants_understood(before, variants, len(cases))
 
         for tagger in (LowercaseTagger, PosLemmaTagger):
             bot, _ = stock_bot(folder, tagger)
