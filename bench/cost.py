@@ -36,7 +36,7 @@ from bench.full_speed import SERVER_ENV, cpu_seconds, descendants, load
 from bench.round_trips import RoundTripCounter
 from bench.scale_out import POSTGRES_URL, REDIS_URL, replies_per_second
 from tests.conftest import copy_of, database_beside, postgres_admin, trained_knowledge
-from tests.live import LiveServer
+from tests.live import FIRST_START_TIMEOUT, LiveServer
 
 TARGET_PLUMBING_MS = 0.3
 TARGET_ROUND_TRIPS = 0.1
@@ -144,7 +144,7 @@ def main(argv=None) -> None:
     postgres_admin(POSTGRES_URL, f"CREATE DATABASE {name}")
     database_url = database_beside(POSTGRES_URL, name)
     try:
-        with LiveServer(database_url, env=SERVER_ENV):
+        with LiveServer(database_url, env=SERVER_ENV, ready_timeout=FIRST_START_TIMEOUT):
             pass  # trains the knowledge base once, before anything is measured
         print("measuring: Diego on PostgreSQL", flush=True)
         postgres = on_postgresql(database_url, clients=100, seconds=seconds)

@@ -29,7 +29,7 @@ import websockets
 
 from bench.full_speed import RAISED_LIMITS, SERVER_ENV
 from tests.conftest import database_beside, postgres_admin
-from tests.live import ROOT, LiveServer
+from tests.live import FIRST_START_TIMEOUT, ROOT, LiveServer
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -105,7 +105,11 @@ def main(argv=None) -> None:
     postgres_admin(POSTGRES_URL, f"CREATE DATABASE {name}")
     database_url = database_beside(POSTGRES_URL, name)
     try:
-        with LiveServer(database_url, env={**SERVER_ENV, "REDIS_URL": REDIS_URL}):
+        with LiveServer(
+            database_url,
+            env={**SERVER_ENV, "REDIS_URL": REDIS_URL},
+            ready_timeout=FIRST_START_TIMEOUT,
+        ):
             pass  # trains the knowledge base once, before anything is measured
         rates = {n: replies_per_second(database_url, n, 100, seconds) for n in (1, 2, 4)}
         churned = count_under_churn(database_url, seconds, 50)

@@ -24,6 +24,11 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+# A first start on a new database encodes every prompt and phrasing once: most of a minute
+# on 2 cores, more when the machine is busy.
+FIRST_START_TIMEOUT = 300
+
+
 class LiveServer:
     """Starts `python app.py` (on a free port unless given one) and waits for its ready line.
 

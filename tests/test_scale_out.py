@@ -20,7 +20,7 @@ import websockets
 from diego.serving.conversation import CANNOT_THINK
 
 from .conftest import service_or_skip
-from .live import ROOT, LiveServer
+from .live import FIRST_START_TIMEOUT, ROOT, LiveServer
 from .test_server import corpus_replies
 
 SECRET = {"SECRET_KEY": "a-secret-key-shared-by-every-instance-0123"}
@@ -28,9 +28,11 @@ PRESENCE_TTL = 6  # seconds: diego.serving.presence.RedisPresence's default
 
 
 def instance(postgres_url, redis_url, *args, **env):
-    # The first on a new database encodes every prompt and phrasing: a minute or more here.
     return LiveServer(
-        postgres_url, *args, env={**SECRET, "REDIS_URL": redis_url, **env}, ready_timeout=300
+        postgres_url,
+        *args,
+        env={**SECRET, "REDIS_URL": redis_url, **env},
+        ready_timeout=FIRST_START_TIMEOUT,
     )
 
 

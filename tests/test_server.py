@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from diego.knowledge.training import DEFAULT_CORPORA, read_corpus
 
 from .conftest import copy_of
-from .live import ROOT, LiveServer
+from .live import FIRST_START_TIMEOUT, ROOT, LiveServer
 
 
 @functools.cache
@@ -150,8 +150,7 @@ def statement_count(database_url: str) -> int:
 
 def test_first_start_trains_and_a_restart_does_not(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    # A first start encodes every prompt and phrasing once: most of a minute on 2 cores.
-    with LiveServer(url, ready_timeout=300) as first:
+    with LiveServer(url, ready_timeout=FIRST_START_TIMEOUT) as first:
         assert asyncio.run(ask(first.ws_url, "Hello"))
     assert "Training Diego" in first.log
     assert "Diego learned" in first.log
