@@ -196,6 +196,7 @@ PHRASES = [
     (r"\b(?:what|which) (?:year|date|day|month|century|decade)\b", "when"),
     (r"\b(?:what|which) (?:city|town|country|state|continent|place|location)\b", "where"),
     (r"\bthank you\b", "thanks"),
+    (r"\b(?:make|makes|made|making) use of\b", "use"),
     (r"\bnon ([a-z])", r"non\1"),  # "non-human" is "nonhuman"
     (r"\bgood bye\b|\bgoodbye\b|\bsee you later\b|\bsee you\b|\bbye bye\b", "bye"),
 ]
@@ -279,12 +280,16 @@ PERSONS_NAMED = PERSONS | {
 }
 FRAMING_VERBS = frozenset(
     """would want wanna wonder wondering was think know reckon believe guess
-    suppose mind remember tell hope bet heard just really explain define describe show
-    give""".split()
+    suppose assume gather imagine mind remember tell hope bet heard just really explain
+    define describe show give""".split()
 )
 # After these, "me" is whom the answer is for: "explain to me what an OS is".
 FOR_ME = frozenset("tell explain show give define describe teach remind for to".split())
-FRAMING_PHRASES = frozenset({"am curious", "am wondering", "am interested", "need to know"})
+FRAMING_PHRASES = frozenset(
+    {"am curious", "am wondering", "am interested", "need to know", "take it", "right in"}
+)
+# Between a person and a verb that frames: "I do think you ought to feel guilty".
+_STRESSING = frozenset("do did honestly truly".split())
 
 
 def modes(words: list[str]) -> set[str]:
@@ -323,7 +328,10 @@ def subject(words: list[str]) -> str | None:
 def _frames(words: list[str], index: int) -> bool:
     """True if the person at `index` only frames the question: "I would like to know",
     "do you think", "I am curious whether"."""
-    after = words[index + 1 : index + 4]
+    after = words[index + 1 : index + 5]
+    if after[:1] and after[0] in _STRESSING:
+        after = after[1:]
+    after = after[:3]
     return bool(after) and (
         after[0] in FRAMING_VERBS
         or " ".join(after[:2]) in FRAMING_PHRASES
@@ -390,13 +398,68 @@ RELATIONS = frozenset(
     """vice deputy assistant former acting mother father mom dad mum parent son daughter
     child children kid brother sister sibling husband wife wives spouse aunt uncle nephew
     niece cousin grandfather grandmother grandson granddaughter grandparent boyfriend
-    girlfriend fiance widow""".split()
+    girlfriend fiance widow baby babies successor predecessor after before""".split()
 )
 
 
 def relation(word: str) -> bool:
     """True if `word` says who someone is to someone ("son", "wives")."""
+    word = word.removeprefix("step")  # "stepbrother"
     return word in RELATIONS or word.removesuffix("s") in RELATIONS
+
+
+# Names that narrow a question to one part of many: a place, its people, a language, a
+# computer's system, one sex. "What is the largest lizard in North America?" is not "What
+# is the largest lizard?", nor "can you write bubble sort in Rust?" "can you write bubble
+# sort?". (Names that are also common words are left out: "turkey", "china", "go", "c".)
+NARROWING_NAMES = frozenset(
+    """africa antarctica asia australia europe america americas oceania arctic caribbean
+    scandinavia balkans siberia sahara mediterranean african asian australian european
+    afghanistan albania algeria angola argentina armenia austria azerbaijan bahamas
+    bangladesh belarus belgium bolivia bosnia botswana brazil bulgaria cambodia cameroon
+    canada chile colombia congo croatia cuba cyprus czechia czech denmark ecuador egypt
+    england estonia ethiopia fiji finland france germany ghana greece greenland guatemala
+    haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica
+    japan kazakhstan kenya korea kuwait laos latvia lebanon libya lithuania luxembourg
+    madagascar malaysia mali malta mexico monaco mongolia morocco mozambique myanmar burma
+    namibia nepal netherlands holland nicaragua niger nigeria norway pakistan panama
+    paraguay peru philippines poland portugal qatar romania russia rwanda saudi arabia
+    scotland senegal serbia singapore slovakia slovenia somalia spain sudan sweden
+    switzerland syria taiwan tanzania thailand tunisia uganda ukraine uruguay uzbekistan
+    venezuela vietnam wales yemen zambia zimbabwe britain uk usa
+    afghan algerian argentinian argentine austrian belgian bolivian brazilian british
+    bulgarian canadian chilean chinese colombian cuban danish dutch egyptian english
+    ethiopian finnish french german greek hungarian icelandic indian indonesian iranian
+    iraqi irish israeli italian jamaican japanese kenyan korean mexican moroccan
+    nigerian norwegian pakistani peruvian polish portuguese romanian russian
+    scottish spanish swedish swiss syrian thai turkish ukrainian vietnamese welsh
+    alabama alaska arizona arkansas california colorado connecticut delaware florida
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland
+    massachusetts michigan minnesota mississippi missouri montana nebraska nevada
+    hampshire york carolina dakota ohio oklahoma oregon pennsylvania
+    rhode tennessee texas utah vermont virginia wisconsin wyoming
+    ontario quebec alberta manitoba saskatchewan yukon bavaria tuscany sicily
+    london paris berlin madrid rome moscow tokyo beijing shanghai delhi mumbai sydney
+    melbourne toronto montreal vancouver chicago boston seattle houston dallas miami
+    atlanta denver detroit philadelphia hollywood vegas angeles francisco brooklyn
+    manhattan amsterdam brussels vienna prague warsaw budapest athens istanbul cairo
+    dubai lagos nairobi johannesburg seoul bangkok jakarta manila hanoi
+    lisbon dublin edinburgh glasgow manchester liverpool oslo stockholm copenhagen
+    helsinki zurich geneva milan venice naples barcelona lima bogota santiago
+    python java javascript typescript rust ruby php perl kotlin haskell scala golang
+    clojure elixir erlang fortran cobol pascal matlab lua dart bash powershell
+    windows linux macos ubuntu android ios iphone ipad
+    male female males females men mens women womens ladies boys girls""".split()
+)
+
+
+def narrows(word: str) -> bool:
+    """True if `word` names a place, a people, a language or system, or a sex, or says
+    which kind is not meant ("non-recursive"): said and not in a prompt, it asks about
+    one part of what the prompt asks."""
+    return word in NARROWING_NAMES or (
+        word.startswith("non") and len(word) >= 7 and word not in ("nonsense", "nonstop")
+    )
 
 
 # Nots that ask rather than deny: "Doesn't it feel crowded?" asks what "Does it feel
@@ -427,6 +490,10 @@ QUESTION_WORDS = {
     "when": "when",
     "where": "where",
 }
+
+
+# The questions that ask for one kind of answer: a person, a time, a place, a reason.
+SPECIFIC_QUESTIONS = frozenset({"who", "when", "where", "why"})
 
 
 def questions(normalized: str) -> set[str]:

@@ -90,11 +90,16 @@ class Candidate:
     readings: tuple[Meaning, ...]
 
 
+_THE_US = re.compile(r"\b(?:U\.S\.(?:A\.)?|USA|US)(?!\w)")
+
+
 @functools.lru_cache(maxsize=1024)
 def words_of(text: str) -> tuple[Word, ...]:
     """The words of `text` that can carry meaning, in order. (Kept for the texts last
     seen: a reply asks for those of what was said three times.)"""
     words = []
+    if not text.isupper():  # (where "US" is not "us" shouted)
+        text = _THE_US.sub("USA", text)
     for surface in re.findall(r"[a-z0-9]+", lexicon.rephrase(normalize(text))):
         kind = lexicon.weight_class(surface)
         if kind:
@@ -112,6 +117,12 @@ def _people(typed: str) -> tuple[str | None, frozenset[str]]:
 
 
 _says_no = functools.lru_cache(maxsize=1024)(lexicon.negated)
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked(typed: str) -> frozenset[str]:
+    """The questions `typed` (normalized) asks."""
+    return frozenset(lexicon.questions(lexicon.rephrase(typed)))
 
 
 class MeaningIndex:
@@ -136,6 +147,7 @@ class MeaningIndex:
         # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
         self._spellings: list[set[str]] = []
         self._negated: list[bool] = []
+        self._asks: list[set[str]] = []  # the questions it asks ("who", "how"...)
         self._doers: list[str | None] = []  # who does it (`lexicon.subject`)
         self._persons: list[frozenset[str]] = []  # who is named
         self._meant: list[int] = []  # the position of the prompt each row says
@@ -183,6 +195,7 @@ class MeaningIndex:
         self._words.append(())
         self._spellings.append(set())
         self._negated.append(False)
+        self._asks.append(set())
         self._doers.append(None)
         self._persons.append(frozenset())
         self._meant.append(position)
@@ -198,7 +211,8 @@ class MeaningIndex:
         self._negated[row] = lexicon.negated(typed)
         self._doers[row] = lexicon.subject(typed.split())
         self._persons[row] = frozenset(lexicon.persons(typed.split()))
-        self._questions[self._meant[row]] |= lexicon.questions(lexicon.rephrase(typed))
+        self._asks[row] = lexicon.questions(lexicon.rephrase(typed))
+        self._questions[self._meant[row]] |= self._asks[row]
 
     def _read_phrasings(self, position: int) -> None:
         unread = self._unread[position]
@@ -304,11 +318,13 @@ class MeaningIndex:
         prompt_covered, prompt_missing, left_out = self._covered(prompt, said)
         contradicts = (
             self._says_otherwise(typed, row)
+            or self._asks_otherwise(typed, row)
             or self._whose_otherwise(typed, row)
             or self._who_otherwise(typed, row)
             or any(
                 lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
             )
+            or self._narrower(unexplained, row)
         )
         swapped = min(said_missing, prompt_missing)
         # (A number said is one too: "the most populous city in 1700"; and someone's
@@ -334,6 +350,24 @@ class MeaningIndex:
             return False
         negations = [each for each in self._spellings[row] if lexicon.negated(normalize(each))]
         return not any(_mistyped(word, each) for word in typed.split() for each in negations)
+
+    def _narrower(self, unexplained: tuple[Word, ...], row: int) -> bool:
+        """True if a word said that the text at `row` does not explain names a place, a
+        language or a kind that the prompt itself does not name either ("bubble sort in
+        Rust"): a way of saying a prompt may leave out the "in Python" it asks about."""
+        named = {word.key for word in self._words[self._rows[self._meant[row]]]}
+        return any(lexicon.narrows(word.surface) and word.key not in named for word in unexplained)
+
+    def _asks_otherwise(self, typed: str, row: int) -> bool:
+        """True if `typed` and the text at `row` each ask who, when, where or why, and
+        not the same: "In which year did Hitler commit suicide?" is not "In which city
+        did Hitler commit suicide?". ("What" and "how" may ask any of them.)"""
+        said = _asked(typed) & lexicon.SPECIFIC_QUESTIONS
+        theirs = self._asks[row] & lexicon.SPECIFIC_QUESTIONS
+        if said - theirs and theirs - said:
+            # (A country can be who did it: "Who gave America the Statue of Liberty?")
+            return {*said, *theirs} != {"who", "where"}
+        return False
 
     def _whose_otherwise(self, typed: str, row: int) -> bool:
         """True if one of `typed` and the text at `row` asks of "my" something and the

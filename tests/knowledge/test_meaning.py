@@ -42,6 +42,14 @@ KNOWN = {
     "Can I help you with anything?": "No thanks.",
     "Do you have feelings?": "Not as you do.",
     "What year was President John F. Kennedy assassinated?": "1963.",
+    "What is the largest lizard?": "The Komodo dragon.",
+    "can you write bubble sort?": "def bubble_sort(items): ...",
+    "Who uses super computers?": "Anybody who works with large numbers.",
+    "In which city did Hitler commit suicide?": "Berlin.",
+    "The Statue of Liberty was given to the US by which country?": "France.",
+    "can you write a Fibonacci function?": "def fibonacci(n): ...",
+    "Who played Cher Horowitz in the movie “Clueless”?": "Alicia Silverstone.",
+    "Who was the only US President to resign?": "Richard Nixon.",
 }
 
 
@@ -70,6 +78,9 @@ def knowledge():
         ("Doesn't it feel crowded living inside a computer?", "Is it cramped in the computer"),
         # Who does it is read past what frames the question.
         ("I'm curious whether you have any feelings.", "Do you have feelings?"),
+        # A country can be who did it; "US" is the United States, not "us".
+        ("Who gave America the Statue of Liberty?",
+         "The Statue of Liberty was given to the US by which country?"),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
@@ -146,10 +157,30 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         # Someone in another's place, or who someone is to another.
         "Who was the 37th Vice President of the United States?",
         "Who was the husband of the first female Prime Minister of Great Britain?",
+        "Who played Cher Horowitz's stepbrother in the movie Clueless?",
+        "Who took over as president after the only US President to resign?",
+        # Another of who, when, where and why.
+        "In which year did Hitler commit suicide?",
+        # "Make use of" is "use".
+        "Who makes super computers?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
     assert knowledge.understand(lookalike).verdict is not Verdict.SURE
+
+
+@pytest.mark.parametrize(
+    "narrower",
+    [
+        "What is the largest lizard in North America?",
+        "can you write bubble sort in Rust?",
+        "can you write a non-recursive Fibonacci function?",
+        "What is the most populous city in Quebec?",
+        "Who was the first female Prime Minister of Canada?",
+    ],
+)
+def test_a_place_language_or_kind_the_prompt_does_not_name_is_another_question(knowledge, narrower):
+    assert knowledge.understand(narrower).verdict is Verdict.LOST
 
 
 def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
@@ -201,6 +232,9 @@ def test_as_typed_is_the_same_question_in_the_same_time_mode_and_order(knowledge
         ("i need a psychiatrist", "i"),
         ("let me ask you a question", "i"),
         ("tell me a joke", None),
+        ("i do think you ought to feel guilty", "you"),
+        ("am i right in assuming you have feelings", "you"),
+        ("i take it you have feelings", "you"),
     ],
 )
 def test_who_does_it_is_the_first_person_named_that_a_framing_verb_does_not_follow(said, who):
