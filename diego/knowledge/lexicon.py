@@ -15,6 +15,7 @@ FUNCTION_WORDS = frozenset(
     out up down over about just very really actually exactly currently lately recently
     honestly basically anyway even ever still quite pretty rather truly one ones something
     anything thing things stuff bit little please kindly now today right ok okay oh well hey
+    totally completely entirely utterly absolutely literally seriously
     hi hello yes yeah yep sure way lot lots much many more most""".split()
 )
 
@@ -177,7 +178,8 @@ PHRASES = [
         "broken",
     ),
     (
-        r"\b(?:will|would|does|do|did) not (?:turn|switch|power|boot|start)(?: up| on)?\b(?! off)",
+        r"\b(?:(?:will|would|does|do|did) not|(?:refuses|refused|fails|failed) to) "
+        r"(?:turn|switch|power|boot|start)(?: up| on)?\b(?! off)",
         "nopower",
     ),
     (r"\bhow old\b", "age"),
@@ -197,6 +199,9 @@ PHRASES = [
     (r"\b(?:what|which) (?:city|town|country|state|continent|place|location)\b", "where"),
     (r"\bthank you\b", "thanks"),
     (r"\b(?:make|makes|made|making) use of\b", "use"),
+    (r"\bin the first place\b|\bfirst of all\b", ""),  # "Who came up with it in the first place?"
+    # "Does a bot like you ever get bored?" asks if you do.
+    (r"\b(?:an? )?(?:ro)?bots? (?:like|such as) (you|me|myself|yourself)\b", r"\1"),
     (r"\bnon ([a-z])", r"non\1"),  # "non-human" is "nonhuman"
     (r"\bgood bye\b|\bgoodbye\b|\bsee you later\b|\bsee you\b|\bbye bye\b", "bye"),
 ]
@@ -490,6 +495,33 @@ QUESTION_WORDS = {
     "when": "when",
     "where": "where",
 }
+
+
+_AUXILIARIES = frozenset(
+    "am are is was were do does did can could will would have has should shall may might".split()
+)
+_PERSONAL = frozenset("i you we they he she it".split())
+# Words that make a sentence ask without a question mark: "I wonder whether you are sad".
+_ASKING = frozenset("whether if wonder wondering know tell ask asking curious".split())
+
+
+def asks_whether(words: list[str]) -> bool:
+    """True if `words` (normalized) ask whether of someone: "am i a programmer"."""
+    if words[1:2] == ["not"]:
+        words = [words[0], *words[2:]]
+    return len(words) > 1 and words[0] in _AUXILIARIES and words[1] in _PERSONAL
+
+
+def tells(text: str, words: list[str]) -> bool:
+    """True if `text` (`words`, normalized) says something of someone rather than asks
+    or bids: "Of course I am a programmer." does not ask "Am I a programmer?"."""
+    return (
+        not text.rstrip().endswith("?")
+        and subject(words) is not None
+        and words[0] not in _AUXILIARIES
+        and words[0] not in QUESTION_WORDS
+        and _ASKING.isdisjoint(words)
+    )
 
 
 # The questions that ask for one kind of answer: a person, a time, a place, a reason.

@@ -120,6 +120,11 @@ _says_no = functools.lru_cache(maxsize=1024)(lexicon.negated)
 
 
 @functools.lru_cache(maxsize=1024)
+def _asks_whether(typed: str) -> bool:
+    return lexicon.asks_whether(typed.split())
+
+
+@functools.lru_cache(maxsize=1024)
 def _asked(typed: str) -> frozenset[str]:
     """The questions `typed` (normalized) asks."""
     return frozenset(lexicon.questions(lexicon.rephrase(typed)))
@@ -148,6 +153,7 @@ class MeaningIndex:
         self._spellings: list[set[str]] = []
         self._negated: list[bool] = []
         self._asks: list[set[str]] = []  # the questions it asks ("who", "how"...)
+        self._tells: list[bool] = []  # it says rather than asks
         self._doers: list[str | None] = []  # who does it (`lexicon.subject`)
         self._persons: list[frozenset[str]] = []  # who is named
         self._meant: list[int] = []  # the position of the prompt each row says
@@ -196,6 +202,7 @@ class MeaningIndex:
         self._spellings.append(set())
         self._negated.append(False)
         self._asks.append(set())
+        self._tells.append(False)
         self._doers.append(None)
         self._persons.append(frozenset())
         self._meant.append(position)
@@ -212,6 +219,7 @@ class MeaningIndex:
         self._doers[row] = lexicon.subject(typed.split())
         self._persons[row] = frozenset(lexicon.persons(typed.split()))
         self._asks[row] = lexicon.questions(lexicon.rephrase(typed))
+        self._tells[row] = lexicon.tells(text, typed.split())
         self._questions[self._meant[row]] |= self._asks[row]
 
     def _read_phrasings(self, position: int) -> None:
@@ -319,6 +327,7 @@ class MeaningIndex:
         contradicts = (
             self._says_otherwise(typed, row)
             or self._asks_otherwise(typed, row)
+            or (self._tells[row] and _asks_whether(typed))
             or self._whose_otherwise(typed, row)
             or self._who_otherwise(typed, row)
             or any(

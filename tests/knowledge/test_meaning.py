@@ -3,6 +3,7 @@
 import pytest
 
 from diego.knowledge import lexicon
+from diego.knowledge.matcher import normalize
 from diego.knowledge.phrasings import load_phrasings
 from diego.knowledge.understanding import Knowledge, Verdict
 
@@ -50,6 +51,7 @@ KNOWN = {
     "can you write a Fibonacci function?": "def fibonacci(n): ...",
     "Who played Cher Horowitz in the movie “Clueless”?": "Alicia Silverstone.",
     "Who was the only US President to resign?": "Richard Nixon.",
+    "Of course I am a programmer.": "I am indeed.",
 }
 
 
@@ -81,12 +83,37 @@ def knowledge():
         # A country can be who did it; "US" is the United States, not "us".
         ("Who gave America the Statue of Liberty?",
          "The Statue of Liberty was given to the US by which country?"),
+        # A bot like you is you.
+        ("Does a bot like you ever get bored?", "Do you ever get bored"),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
     understood = knowledge.understand(said)
     assert (understood.verdict, understood.prompt) == (Verdict.SURE, meant)
     assert understood.replies == (KNOWN[meant],)
+
+
+@pytest.mark.parametrize(
+    "said, meant",
+    [
+        # Idioms and intensifiers add nothing.
+        ("Who came up with the computer in the first place?", "Who invented computers?"),
+        ("The computer refuses to power up.", "My computer won't turn on."),
+        ("my laptop totally won't start", "My computer won't turn on."),
+        # A bid is asked as a question too, not said.
+        ("Can you name some companies that make computers?", "Name a computer company"),
+    ],
+)
+def test_idioms_intensifiers_and_bids_are_read_through(said, meant):
+    knowledge = Knowledge(phrasings=load_phrasings())
+    for prompt in (
+        "Who invented computers?",
+        "My computer won't turn on.",
+        "Name a computer company",
+    ):
+        knowledge.add(prompt, f"the reply to {prompt}")
+    understood = knowledge.understand(said)
+    assert (understood.verdict, understood.prompt) == (Verdict.SURE, meant)
 
 
 @pytest.mark.parametrize(
@@ -169,10 +196,27 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "In which year did Hitler commit suicide?",
         # "Make use of" is "use".
         "Who makes super computers?",
+        # Asking whether is not saying so.
+        "Am I a programmer?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
     assert knowledge.understand(lookalike).verdict is not Verdict.SURE
+
+
+@pytest.mark.parametrize(
+    "text, tells",
+    [
+        ("Of course I am a programmer.", True),
+        ("you should feel guilty", True),
+        ("you're a programmer, right?", False),  # a question mark asks
+        ("Name a computer company", False),  # a bid
+        ("I'd like to know whether you have feelings.", False),  # asks without one
+        ("Do you have feelings", False),
+    ],
+)
+def test_a_sentence_tells_when_it_says_something_of_someone_and_asks_nothing(text, tells):
+    assert lexicon.tells(text, normalize(text).split()) is tells
 
 
 def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
