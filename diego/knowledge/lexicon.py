@@ -116,6 +116,7 @@ fan fans
 cost price rate rates charge fee fees
 drunk intoxicated tipsy
 gossip rumor rumors rumours
+javascript js
 """.strip().splitlines()
 
 # Each line: words of opposite meaning, never taken one for the other.
@@ -419,7 +420,7 @@ def relation(word: str) -> bool:
 # sort?". (Names that are also common words are left out: "turkey", "china", "go", "c".)
 NARROWING_NAMES = frozenset(
     """africa antarctica asia australia europe america americas oceania arctic caribbean
-    scandinavia balkans siberia sahara mediterranean african asian australian european
+    scandinavia balkans siberia sahara mediterranean american african asian australian european
     afghanistan albania algeria angola argentina armenia austria azerbaijan bahamas
     bangladesh belarus belgium bolivia bosnia botswana brazil bulgaria cambodia cameroon
     canada chile colombia congo croatia cuba cyprus czechia czech denmark ecuador egypt

@@ -205,6 +205,23 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 
 
 @pytest.mark.parametrize(
+    "word, narrows",
+    [
+        ("american", True),
+        ("quebec", True),
+        ("rust", True),
+        ("women", True),
+        ("nonrecursive", True),
+        ("nonsense", False),
+        ("earth", False),  # the world, not a part of it
+        ("turkey", False),  # a place, but a bird first
+    ],
+)
+def test_a_place_people_language_or_kind_narrows_a_question(word, narrows):
+    assert lexicon.narrows(word) is narrows
+
+
+@pytest.mark.parametrize(
     "text, tells",
     [
         ("Of course I am a programmer.", True),
