@@ -116,9 +116,11 @@ class Knowledge:
         # (No way of saying it under UNSURE can be meant: none is read word by word.)
         for candidate in self.meanings.nearest(text, CLOSEST, WITHIN, ROWS_WITHIN, UNSURE):
             # Its ways all mean one thing: if the closest says otherwise ("What makes
-            # you not happy?" for "What makes you happy"), a farther one that does
-            # not is missing what tells them apart ("What makes you unhappy").
-            if candidate.readings and candidate.readings[0].contradicts:
+            # you not happy?" for "What makes you happy"), or half of them do, one that
+            # does not is missing what tells them apart ("What makes you unhappy").
+            readings = candidate.readings
+            contradicting = sum(meant.contradicts for meant in readings)
+            if readings and (readings[0].contradicts or 2 * contradicting >= len(readings)):
                 continue
             for meant in candidate.readings:
                 if meant.contradicts:

@@ -52,6 +52,8 @@ KNOWN = {
     "Who played Cher Horowitz in the movie “Clueless”?": "Alicia Silverstone.",
     "Who was the only US President to resign?": "Richard Nixon.",
     "Of course I am a programmer.": "I am indeed.",
+    "Do you hate anyone": "No one.",
+    "What do you hate": "Violence.",
 }
 
 
@@ -198,6 +200,8 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "Who makes super computers?",
         # Asking whether is not saying so.
         "Am I a programmer?",
+        # Half the ways of saying a prompt say otherwise: the rest miss what tells.
+        "Does anyone hate you?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
