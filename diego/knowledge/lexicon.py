@@ -290,7 +290,8 @@ FRAMING_VERBS = frozenset(
     define describe show give""".split()
 )
 # After these, "me" is whom the answer is for: "explain to me what an OS is".
-FOR_ME = frozenset("tell explain show give define describe teach remind for to".split())
+# ("Talk to me" names me; "explain to me", "tell me" and "for me" do not.)
+FOR_ME = frozenset("tell explain show give define describe teach remind".split())
 FRAMING_PHRASES = frozenset(
     {"am curious", "am wondering", "am interested", "need to know", "take it", "right in"}
 )
@@ -311,8 +312,18 @@ def persons(words: list[str]) -> set[str]:
         for index, word in enumerate(words)
         if word in PERSONS_NAMED
         and not _frames(words, index)
-        and not (word == "me" and words[index - 1 : index] and words[index - 1] in FOR_ME)
+        and not (word == "me" and _for_me(words[:index]))
     }
+
+
+def _for_me(before: list[str]) -> bool:
+    """True if "me" after `before` is whom an answer is for: "tell me", "explain to me",
+    "define economics for me"."""
+    if before[-1:] == ["for"]:
+        return True
+    if before[-1:] == ["to"]:
+        before = before[:-1]
+    return bool(before) and before[-1] in FOR_ME
 
 
 def subject(words: list[str]) -> str | None:

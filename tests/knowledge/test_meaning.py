@@ -255,6 +255,7 @@ def test_a_short_known_word_may_be_a_typo_but_a_rephrased_one_is_not(knowledge):
         ("i want to know if you are sad", {"you"}),
         ("can you explain to me what ai is", set()),
         ("define economics for me", set()),
+        ("do you like to talk to me", {"you", "i"}),
     ],
 )
 def test_who_is_named_leaves_out_who_frames_the_question(said, named):
