@@ -408,7 +408,7 @@ class MeaningIndex:
         typed, prompt = normalize(text).split(), normalize(self._texts[row]).split()
         words, their_words = words_of(text), self._words[row]
         return (
-            _asks_as(typed, prompt)
+            _asks_as(typed, prompt, self._asks[row])
             and _in_order([word.key for word in words], [word.key for word in their_words])
             and all(
                 _said(word, words, typed)
@@ -549,14 +549,14 @@ def _mistyped(typed: str, meant: str) -> bool:
     return OSA.distance(typed, meant, score_cutoff=most) <= most
 
 
-def _asks_as(typed: list[str], prompt: list[str]) -> bool:
-    """True if `typed` asks what `prompt` asks (both normalized words), as typed:
-    another question word is another question ("Why did the Cold War end?", "In which
-    city..." for "What year..."), and "did you write" is not "can you write"."""
-    asked = lexicon.questions(lexicon.rephrase(" ".join(typed)))
-    theirs = lexicon.questions(lexicon.rephrase(" ".join(prompt)))
-    if theirs & {"when", "where"}:
-        theirs.add("what")  # "which counrty" may be "which country": where
+def _asks_as(typed: list[str], prompt: list[str], questions: set[str]) -> bool:
+    """True if `typed` asks what `prompt` asks (both normalized words; the prompt's
+    `questions`), as typed: another question word is another question ("Why did the
+    Cold War end?", "In which city..." for "What year..."), and "did you write" is not
+    "can you write"."""
+    asked = _asked(" ".join(typed))
+    # ("which counrty" may be "which country": where)
+    theirs = questions | {"what"} if questions & {"when", "where"} else questions
     said_modes, their_modes = lexicon.modes(typed), lexicon.modes(prompt)
     return asked <= theirs and not (said_modes - their_modes and their_modes - said_modes)
 
