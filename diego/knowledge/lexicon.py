@@ -540,6 +540,16 @@ def tells(text: str, words: list[str]) -> bool:
 SPECIFIC_QUESTIONS = frozenset({"who", "when", "where", "why"})
 
 
+def questioned(words: list[str]) -> set[str]:
+    """The words `words` (normalized, rephrased) ask which one of: {"film"} for "for what
+    film"."""
+    return {
+        following
+        for word, following in zip(words, words[1:], strict=False)
+        if word in ("what", "which") and following not in FUNCTION_WORDS
+    }
+
+
 def questions(normalized: str) -> set[str]:
     """What `normalized` asks for: {"why"} for "why is the sky blue"."""
     return {QUESTION_WORDS[word] for word in normalized.split() if word in QUESTION_WORDS}

@@ -125,6 +125,11 @@ def _asks_whether(typed: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
+def _questioned(typed: str) -> frozenset[str]:
+    return frozenset(lexicon.questioned(lexicon.rephrase(typed).split()))
+
+
+@functools.lru_cache(maxsize=1024)
 def _asked(typed: str) -> frozenset[str]:
     """The questions `typed` (normalized) asks."""
     return frozenset(lexicon.questions(lexicon.rephrase(typed)))
@@ -154,6 +159,7 @@ class MeaningIndex:
         self._negated: list[bool] = []
         self._asks: list[set[str]] = []  # the questions it asks ("who", "how"...)
         self._tells: list[bool] = []  # it says rather than asks
+        self._questioned: list[set[str]] = []  # what it asks which one of
         self._doers: list[str | None] = []  # who does it (`lexicon.subject`)
         self._persons: list[frozenset[str]] = []  # who is named
         self._meant: list[int] = []  # the position of the prompt each row says
@@ -203,6 +209,7 @@ class MeaningIndex:
         self._negated.append(False)
         self._asks.append(set())
         self._tells.append(False)
+        self._questioned.append(set())
         self._doers.append(None)
         self._persons.append(frozenset())
         self._meant.append(position)
@@ -220,6 +227,7 @@ class MeaningIndex:
         self._persons[row] = frozenset(lexicon.persons(typed.split()))
         self._asks[row] = lexicon.questions(lexicon.rephrase(typed))
         self._tells[row] = lexicon.tells(text, typed.split())
+        self._questioned[row] = lexicon.questioned(lexicon.rephrase(typed).split())
         self._questions[self._meant[row]] |= self._asks[row]
 
     def _read_phrasings(self, position: int) -> None:
@@ -328,6 +336,7 @@ class MeaningIndex:
             self._says_otherwise(typed, row)
             or self._asks_otherwise(typed, row)
             or (self._tells[row] and _asks_whether(typed))
+            or self._asks_which_otherwise(typed, row, unexplained, left_out)
             or self._whose_otherwise(typed, row)
             or self._who_otherwise(typed, row)
             or any(
@@ -377,6 +386,21 @@ class MeaningIndex:
             # (A country can be who did it: "Who gave America the Statue of Liberty?")
             return {*said, *theirs} != {"who", "where"}
         return False
+
+    def _asks_which_otherwise(
+        self, typed: str, row: int, unexplained: tuple[Word, ...], left_out: tuple[Word, ...]
+    ) -> bool:
+        """True if `typed` and the text at `row` ask which one of different things, each
+        unexplained by the other: "...playing what character?" is not "...for what film?"."""
+        said, theirs = _questioned(typed), self._questioned[row]
+        asked = [word.surface for word in unexplained if word.surface in said]
+        their_asked = [word.surface for word in left_out if word.surface in theirs]
+        # (Not a typo of it: "what wto Cold War rivals" is "what two".)
+        return any(
+            not (_alike(one, other) or _mistyped(one, other))
+            for one in asked
+            for other in their_asked
+        )
 
     def _whose_otherwise(self, typed: str, row: int) -> bool:
         """True if one of `typed` and the text at `row` asks of "my" something and the

@@ -54,6 +54,7 @@ KNOWN = {
     "Of course I am a programmer.": "I am indeed.",
     "Do you hate anyone": "No one.",
     "What do you hate": "Violence.",
+    "Robin Williams won a best supporting actor Oscar for what film?": "Good Will Hunting.",
 }
 
 
@@ -202,6 +203,8 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "Am I a programmer?",
         # Half the ways of saying a prompt say otherwise: the rest miss what tells.
         "Does anyone hate you?",
+        # Which one of another thing.
+        "Robin Williams won a best supporting actor Oscar playing what character?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
@@ -223,6 +226,18 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 )
 def test_a_place_people_language_or_kind_narrows_a_question(word, narrows):
     assert lexicon.narrows(word) is narrows
+
+
+@pytest.mark.parametrize(
+    "said, questioned",
+    [
+        ("robin williams won an oscar playing what character", {"character"}),
+        ("which programming language were you coded in", {"programming"}),
+        ("what is the capital of france", set()),  # "is" asks nothing by itself
+    ],
+)
+def test_what_a_question_asks_which_one_of(said, questioned):
+    assert lexicon.questioned(said.split()) == questioned
 
 
 @pytest.mark.parametrize(
