@@ -117,6 +117,9 @@ cost price rate rates charge fee fees
 drunk intoxicated tipsy
 gossip rumor rumors rumours
 javascript js
+child children kid kids
+mother mom mum
+father dad
 """.strip().splitlines()
 
 # Each line: words of opposite meaning, never taken one for the other.
@@ -419,9 +422,16 @@ RELATIONS = frozenset(
 )
 
 
-def relation(word: str) -> bool:
-    """True if `word` says who someone is to someone ("son", "wives")."""
+# Relations that also say what someone is like: "you act like a child".
+_ALSO_KINDS = frozenset("child children kid baby babies".split())
+
+
+def relation(word: str, only: bool = False) -> bool:
+    """True if `word` says who someone is to someone ("son", "wives"); if `only`, and
+    cannot say what someone is like ("child")."""
     word = word.removeprefix("step")  # "stepbrother"
+    if only and (word in _ALSO_KINDS or word.removesuffix("s") in _ALSO_KINDS):
+        return False
     return word in RELATIONS or word.removesuffix("s") in RELATIONS
 
 

@@ -343,10 +343,12 @@ class MeaningIndex:
                 lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
             )
             or self._narrower(unexplained, row)
+            # Someone else: "Godzilla's son", "the 37th Vice President".
+            or any(lexicon.relation(word.surface, only=True) for word in unexplained)
         )
         swapped = min(said_missing, prompt_missing)
         # (A number said is one too: "the most populous city in 1700"; and someone's
-        # relation: "Godzilla's son".)
+        # relation left out: "Who is Godzilla?" for "Who is Godzilla's son?".)
         qualifier_one_sided = any(
             lexicon.qualifies(word.surface) or lexicon.relation(word.surface)
             for word in (*left_out, *unexplained)

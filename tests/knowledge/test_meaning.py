@@ -137,6 +137,9 @@ def test_idioms_intensifiers_and_bids_are_read_through(said, meant):
         "can you write a non-recursive Fibonacci function?",
         "What is the most populous city in Quebec?",
         "Who was the first female Prime Minister of Canada?",
+        # Someone in another's place, or who someone is to another.
+        "Who was the 37th Vice President of the United States?",
+        "Who was the husband of the first female Prime Minister of Great Britain?",
     ],
 )
 def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
@@ -190,9 +193,6 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         # "non" says not; a number said picks one time out of many.
         "What is the only non-metal that is a liquid at room temperature?",
         "What was the most populous city in Canada in 1900?",
-        # Someone in another's place, or who someone is to another.
-        "Who was the 37th Vice President of the United States?",
-        "Who was the husband of the first female Prime Minister of Great Britain?",
         "Who played Cher Horowitz's stepbrother in the movie Clueless?",
         "Who took over as president after the only US President to resign?",
         # Another of who, when, where and why.
@@ -226,6 +226,22 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
 )
 def test_a_place_people_language_or_kind_narrows_a_question(word, narrows):
     assert lexicon.narrows(word) is narrows
+
+
+@pytest.mark.parametrize(
+    "word, only, says_who_to_whom",
+    [
+        ("son", True, True),
+        ("stepbrother", True, True),
+        ("wives", True, True),
+        ("child", False, True),
+        ("child", True, False),  # "you act like a child"
+        ("kids", True, False),
+        ("planet", False, False),
+    ],
+)
+def test_a_relation_says_who_someone_is_to_another(word, only, says_who_to_whom):
+    assert lexicon.relation(word, only=only) is says_who_to_whom
 
 
 @pytest.mark.parametrize(
