@@ -15,7 +15,7 @@ FUNCTION_WORDS = frozenset(
     out up down over about just very really actually exactly currently lately recently
     honestly basically anyway even ever still quite pretty rather truly one ones something
     anything thing things stuff bit little please kindly now today right ok okay oh well hey
-    totally completely entirely utterly absolutely literally seriously
+    totally completely entirely utterly absolutely literally seriously anymore
     hi hello yes yeah yep sure way lot lots much many more most""".split()
 )
 
@@ -171,6 +171,7 @@ left right
 day night
 summer winter
 dead alive
+broken working
 """.strip().splitlines()
 
 # Whole phrasings that say the same as a shorter one; matched on normalized text.
@@ -178,7 +179,7 @@ PHRASES = [
     (
         r"\b(?:(?:has |have |had )?(?:stopped|stop) (?:working|responding)|(?:is |are )?not "
         r"(?:working|responding|doing anything)|(?:does|do|did|will|would) not (?:work|respond)"
-        r"|(?:is |are )?(?:broken|busted))\b",
+        r"|(?:is |are )?(?:broken|busted)|(?:is|are|went|goes) down)\b",
         "broken",
     ),
     (
@@ -203,6 +204,9 @@ PHRASES = [
     (r"\b(?:what|which) (?:city|town|country|state|continent|place|location)\b", "where"),
     (r"\bthank you\b", "thanks"),
     (r"\b(?:make|makes|made|making) use of\b", "use"),
+    (r"\bthis (?:ro)?bot\b|\bthis chatbot\b", "you"),  # "Who built this bot?"
+    (r"\bshow(?:s|ing)? off\b", "bragging"),
+    (r"\bfull of (?:yourself|himself|herself|themselves|myself)\b", "arrogant"),
     (r"\bin the first place\b|\bfirst of all\b", ""),  # "Who came up with it in the first place?"
     # "Does a bot like you ever get bored?" asks if you do.
     (r"\b(?:an? )?(?:ro)?bots? (?:like|such as) (you|me|myself|yourself)\b", r"\1"),

@@ -116,7 +116,11 @@ def _people(typed: str) -> tuple[str | None, frozenset[str]]:
     return lexicon.subject(words), frozenset(lexicon.persons(words))
 
 
-_says_no = functools.lru_cache(maxsize=1024)(lexicon.negated)
+@functools.lru_cache(maxsize=1024)
+def _says_no(typed: str) -> bool:
+    """True if `typed` (normalized) says no, once rephrased: "not working" is "broken",
+    as "has stopped working" and "is down" are."""
+    return lexicon.negated(lexicon.rephrase(typed))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -222,7 +226,7 @@ class MeaningIndex:
         typed = normalize(text)
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
         self._spellings[row] = {*spelled, *typed.split(), *lexicon.rephrase(typed).split()}
-        self._negated[row] = lexicon.negated(typed)
+        self._negated[row] = _says_no(typed)
         self._doers[row] = lexicon.subject(typed.split())
         self._persons[row] = frozenset(lexicon.persons(typed.split()))
         self._asks[row] = lexicon.questions(lexicon.rephrase(typed))
@@ -495,18 +499,22 @@ class MeaningIndex:
         keys = collections.Counter(each.key for each in other)
         said = {word.key for word in words}
         free = [each for each in other if each.key not in said]
+        previous = None
         for word in words:
             weight = self.weight(word)
             total += weight
             if keys[word.key]:
                 keys[word.key] -= 1
                 same = 1.0
+            elif previous is not None and previous.key == word.key:
+                same = 1.0  # one thing said twice: "internet connection", "wifi network"
             else:
                 same = max((self._same(word, each) for each in free), default=0.0)
             explained += weight * same
             if not same:
                 missing += weight
                 unexplained.append(word)
+            previous = word
         if not total:
             return 1.0, 0.0, tuple(unexplained)
         return explained / total, missing / total, tuple(unexplained)

@@ -88,6 +88,9 @@ def knowledge():
          "The Statue of Liberty was given to the US by which country?"),
         # A bot like you is you.
         ("Does a bot like you ever get bored?", "Do you ever get bored"),
+        # Down is not working, as broken is: no "not" on one side only; and one thing
+        # said twice ("internet connection") is said once.
+        ("my internet connection is down", "My internet is not working."),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
