@@ -440,7 +440,7 @@ def relation(word: str, only: bool = False) -> bool:
 
 
 # Names that narrow a question to one part of many: a place, its people, a language, a
-# computer's system, one sex. "What is the largest lizard in North America?" is not "What
+# computer's system, one sex, a day. "What is the largest lizard in North America?" is not "What
 # is the largest lizard?", nor "can you write bubble sort in Rust?" "can you write bubble
 # sort?". (Names that are also common words are left out: "turkey", "china", "go", "c";
 # and "American": the corpus asks of American presidents without saying so.)
@@ -481,14 +481,15 @@ NARROWING_NAMES = frozenset(
     python java javascript typescript rust ruby php perl kotlin haskell scala golang
     clojure elixir erlang fortran cobol pascal matlab lua dart bash powershell
     windows linux macos ubuntu android ios iphone ipad
-    male female males females men mens women womens ladies boys girls""".split()
+    male female males females men mens women womens ladies boys girls
+    yesterday tomorrow tonight weekend""".split()
 )
 
 
 def narrows(word: str) -> bool:
-    """True if `word` names a place, a people, a language or system, or a sex, or says
-    which kind is not meant ("non-recursive"): said and not in a prompt, it asks about
-    one part of what the prompt asks."""
+    """True if `word` names a place, a people, a language or system, a sex or a day, or
+    says which kind is not meant ("non-recursive"): said and not in a prompt, it asks
+    about one part of what the prompt asks ("i will see the matrix tonight")."""
     return word in NARROWING_NAMES or (
         word.startswith("non") and len(word) >= 7 and word not in ("nonsense", "nonstop")
     )

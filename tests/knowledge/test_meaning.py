@@ -222,6 +222,7 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
         ("quebec", True),
         ("rust", True),
         ("women", True),
+        ("tonight", True),
         ("nonrecursive", True),
         ("nonsense", False),
         ("earth", False),  # the world, not a part of it
