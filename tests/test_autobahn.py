@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from .live import LiveServer
+from .live import FIRST_START_TIMEOUT, LiveServer
 
 kosoku = pytest.importorskip("kosoku")
 
@@ -33,7 +33,10 @@ DEVIATIONS = {
 
 def run_cases(env=None, cases=None):
     command = [sys.executable, "-m", "tests.autobahn_app"]
-    with LiveServer("sqlite://", env=env, command=command) as server:
+    # (A database in memory: every start trains and encodes every phrasing.)
+    with LiveServer(
+        "sqlite://", env=env, command=command, ready_timeout=FIRST_START_TIMEOUT
+    ) as server:
         url = f"ws://127.0.0.1:{server.port}{ECHO_PATH}"
         try:
             results = asyncio.run(kosoku.run_fuzzingclient(url, cases=cases, concurrency=4))
