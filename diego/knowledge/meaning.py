@@ -51,7 +51,9 @@ class Meaning:
     # A word said and a word of the prompt both left unexplained is one put for the
     # other: "smallest" for "largest", the telling sign of a look-alike.
     swapped: float  # the weighted share of such words
-    # One says the opposite of the other: "first" for "last", or "not" on one side only.
+    # One says the opposite of the other ("first" for "last", "not" on one side only),
+    # or asks or names something else: another of who, when, where and why, whether for
+    # a statement, another person, a place or relation the other does not name.
     contradicts: bool
     # A word that picks one out of many is on one side only: "planets of the solar
     # system" does not ask for "the largest planet in our solar system", nor "your least
@@ -253,7 +255,7 @@ class MeaningIndex:
         contradicts = (
             _says_otherwise(said, theirs)
             or _asks_otherwise(said, theirs)
-            or (theirs.tells and said.asks_whether)
+            or (theirs.tells and said.asks_whether)  # "Am I a programmer?"
             or _asks_which_otherwise(said, theirs, unexplained, left_out)
             or _whose_otherwise(said, theirs)
             or _who_otherwise(said, theirs)
