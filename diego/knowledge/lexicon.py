@@ -525,9 +525,7 @@ QUESTION_WORDS = {
 }
 
 
-_AUXILIARIES = frozenset(
-    "am are is was were do does did can could will would have has should shall may might".split()
-)
+_AUXILIARIES = frozenset({*MODES, "am", "are", "is"})  # that start a question
 _PERSONAL = frozenset("i you we they he she it".split())
 # Words that make a sentence ask without a question mark: "I wonder whether you are sad".
 _ASKING = frozenset("whether if wonder wondering know tell ask asking curious".split())

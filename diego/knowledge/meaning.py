@@ -127,7 +127,7 @@ class MeaningIndex:
         self._unread.append([])
         self._questions.append(set())
         prompt = self._read_row(row)
-        for key in {word.key for word in prompt.words}:
+        for key in prompt.keys:
             self._document_frequency[key] = self._document_frequency.get(key, 0) + 1
         self._weights.clear()
         self._vocabulary.update(prompt.spellings)
@@ -287,7 +287,7 @@ class MeaningIndex:
         """True if a word said that the text at `row` does not explain names a place, a
         language or a kind that the prompt itself does not name either ("bubble sort in
         Rust"): a way of saying a prompt may leave out the "in Python" it asks about."""
-        named = {word.key for word in self._sentences[self._rows[self._meant[row]]].words}
+        named = self._sentences[self._rows[self._meant[row]]].keys
         return any(lexicon.narrows(word.surface) and word.key not in named for word in unexplained)
 
     def _covered(

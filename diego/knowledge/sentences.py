@@ -32,6 +32,7 @@ class Sentence:
     text: str  # as written
     typed: str  # normalized (`matcher.normalize`)
     words: tuple[Word, ...]  # those that can carry meaning, in order
+    keys: frozenset[str]  # theirs
     # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
     spellings: frozenset[str]
     negated: bool  # it says no, not or never
@@ -48,10 +49,12 @@ class Sentence:
         typed_words = typed.split()
         rephrased = lexicon.rephrase(typed)
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
+        words = words_of(text)
         return cls(
             text,
             typed,
-            words_of(text),
+            words,
+            frozenset(word.key for word in words),
             frozenset([*spelled, *typed_words, *rephrased.split()]),
             says_no(typed),
             frozenset(lexicon.questions(rephrased)),
