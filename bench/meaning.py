@@ -10,8 +10,11 @@ In this process, pinned to one core, over the whole English corpus and diego.yml
 
 Today's matcher is `Knowledge` (diego/knowledge/understanding.py), measured inside Diego's
 full reply (ChatterBot, history and all), alone, and its sentence encoder (all-MiniLM-L6-v2
-in onnxruntime) alone; and the same Diego without the hand-written phrasings
-(diego/knowledge/corpus/phrasings/), to show what they add. The one before it is
+in onnxruntime) alone; and the same Diego without the hand-written near misses
+(diego/knowledge/corpus/near-misses/), then without them and the phrasings
+(diego/knowledge/corpus/phrasings/), to show what they add. Each kind is also reported
+on its "unwritten" cases alone: those that are not, as typed, a phrasing or a near miss.
+The one before it is
 `PromptIndex` with its similarity threshold of 0.6 (what Diego shipped until this benchmark
 was written), measured alone: compare the two "alone" rows. Stock ChatterBot 1.2.15
 (BestMatch, with its LowercaseTagger and PosLemmaTagger) answers an evenly spread sample of
@@ -32,11 +35,15 @@ from bench import eval_cases, semantic_eval
 from bench.understanding import spread_sample, start, stock_bot
 from diego import DEFAULT_FALLBACK_REPLY
 from diego.knowledge.bot import Diego
-from diego.knowledge.matcher import PromptIndex
+from diego.knowledge.matcher import PromptIndex, normalize
+from diego.knowledge.phrasings import load_near_misses, load_phrasings
 from diego.knowledge.sentence_encoder import SentenceEncoder
 from diego.knowledge.training import train
 
 BEFORE_THRESHOLD = 0.6  # the similarity the matcher before this one answered from
+# The cases that are not, as typed, one of Diego's hand-written phrasings or near misses
+# (people who never saw each other's work write some of the same sentences).
+UNWRITTEN = "unwritten"
 OUTCOMES = ["right", "fallback", "clarified", "wrong"]
 
 
@@ -49,10 +56,11 @@ def ask_all(reply, cases) -> tuple[dict, list[float]]:
         answer = reply(case["text"], number)
         cpu.append(time.process_time() - started)
         outcome = semantic_eval.outcome(case, answer)
-        outcomes[case["kind"], case["half"]][outcome] += 1
-        outcomes[case["kind"], "both"][outcome] += 1
-        outcomes["all", case["half"]][outcome] += 1
-        outcomes["all", "both"][outcome] += 1
+        for kind in (case["kind"], "all"):
+            outcomes[kind, case["half"]][outcome] += 1
+            outcomes[kind, "both"][outcome] += 1
+            if not case["written"]:
+                outcomes[kind, UNWRITTEN][outcome] += 1
     return outcomes, cpu
 
 
@@ -95,6 +103,13 @@ def main(argv=None) -> None:
     encoder_option = ("--encoder", {"type": Path, "help": "other layers to compare (ONNX)"})
     args, core = start(argv, __doc__, stock_sample=120, options=[encoder_option])
     cases = semantic_eval.load_cases()
+    written = {
+        normalize(text)
+        for texts in (*load_phrasings().values(), *load_near_misses().values())
+        for text in texts
+    }
+    for case in cases:
+        case["written"] = normalize(case["text"]) in written
     variants = eval_cases.load_cases()
     if args.quick:
         cases, variants, args.stock_sample = cases[::8], variants[::40], 12
@@ -140,12 +155,17 @@ def main(argv=None) -> None:
             other_encoder_cpu = [cpu_of(other_encoder.encode, case["text"]) for case in cases]
             other.close()
 
-        # What the hand-written phrasings add: the same Diego without them.
-        unphrased = Diego(f"sqlite:///{folder / 'diego.sqlite3'}", phrasings={})
-        results["Diego, no phrasings"] = ask_all(
-            lambda text, number: unphrased.reply(text, f"unphrased-{number}"), cases
-        )
-        unphrased.close()
+        # What the hand-written near misses add, and the phrasings: the same Diego
+        # without the first, then without either.
+        for name, written_texts in [
+            ("Diego, no near misses", {"near_misses": {}}),
+            ("Diego, no phrasings", {"near_misses": {}, "phrasings": {}}),
+        ]:
+            without = Diego(f"sqlite:///{folder / 'diego.sqlite3'}", **written_texts)
+            results[name] = ask_all(
+                lambda text, number, bot=without: bot.reply(text, f"without-{number}"), cases
+            )
+            without.close()
 
         index = matcher_before()
         before = reply_before(index)
@@ -167,15 +187,21 @@ def main(argv=None) -> None:
     for name, (outcomes, _) in results.items():
         print(f"\n{name:<34}{header}")
         for kind in semantic_eval.KINDS:
-            for half in [*semantic_eval.HALVES, "both"]:
+            for half in [*semantic_eval.HALVES, "both", UNWRITTEN]:
                 print(f"  {kind + ' ' + half:<32}{row(outcomes[kind, half])}")
         print(f"  {'all (wrong = confidently wrong)':<32}{row(outcomes['all', 'both'])}")
-        wrong = {half: outcomes["all", half]["wrong"] for half in [*semantic_eval.HALVES, "both"]}
+        print(f"  {'all ' + UNWRITTEN:<32}{row(outcomes['all', UNWRITTEN])}")
+        wrong = {
+            half: outcomes["all", half]["wrong"]
+            for half in [*semantic_eval.HALVES, "both", UNWRITTEN]
+        }
         asked = {half: sum(outcomes["all", half].values()) for half in wrong}
         print(
             f"  confidently wrong: {wrong['both']} of {asked['both']}, "
             f"{wrong['both'] / asked['both']:.1%} (tune {wrong['tune'] / asked['tune']:.1%}, "
-            f"held-out {wrong['held-out'] / asked['held-out']:.1%})"
+            f"held-out {wrong['held-out'] / asked['held-out']:.1%}; "
+            f"unwritten {wrong[UNWRITTEN]} of {asked[UNWRITTEN]}, "
+            f"{wrong[UNWRITTEN] / max(1, asked[UNWRITTEN]):.1%})"
         )
 
     print(f"\n{'':<30}{'CPU/reply p50':>14}{'p99':>10}{'typing variants':>18}")

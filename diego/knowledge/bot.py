@@ -42,12 +42,14 @@ class Diego:
         fallback_reply: str = DEFAULT_FALLBACK_REPLY,
         keep_history: bool = True,
         phrasings: Phrasings | None = None,
+        near_misses: Phrasings | None = None,
         encoder: SentenceEncoder | None = None,
     ):
         """`keep_history=False` leaves keeping each exchange to the caller (the server
         keeps them in batches: `HistoryWriter`). `phrasings`: other ways of saying known
-        prompts, by default those written for the default corpora (`{}`: none). `encoder`:
-        the sentence encoder, by default Diego's own (a benchmark compares another)."""
+        prompts, and `near_misses`: what looks like them and is not, by default those
+        written for the default corpora (`{}`: none). `encoder`: the sentence encoder, by
+        default Diego's own (a benchmark compares another)."""
         learning = learning or LearningPolicy()
         adapters = []
         if count_clients is not None:
@@ -65,6 +67,7 @@ class Diego:
                 "last_reply": lambda conversation: self.history.last_reply(conversation),
                 "quorum": learning.quorum,
                 "phrasings": phrasings,
+                "near_misses": near_misses,
                 "encoder": encoder,
             }
         )

@@ -172,6 +172,22 @@ day night
 summer winter
 dead alive
 broken working
+add remove
+enable disable
+install uninstall
+import export
+upload download
+send receive
+borrow lend
+increase decrease
+remember forget
+accept reject
+include exclude
+create delete
+agree disagree
+connect disconnect
+appear disappear
+nopower noshutdown
 """.strip().splitlines()
 
 # Whole phrasings that say the same as a shorter one; matched on normalized text.
@@ -186,6 +202,11 @@ PHRASES = [
         r"\b(?:(?:will|would|does|do|did) not|(?:refuses|refused|fails|failed) to) "
         r"(?:turn|switch|power|boot|start)(?: up| on)?\b(?! off)",
         "nopower",
+    ),
+    (
+        r"\b(?:(?:will|would|does|do|did) not|(?:refuses|refused|fails|failed) to) "
+        r"(?:turn|switch|power|shut) (?:off|down)\b",
+        "noshutdown",
     ),
     (r"\bhow old\b", "age"),
     (
@@ -395,6 +416,12 @@ RANKS = frozenset(
     for word in "first second third fourth fifth sixth seventh eighth ninth tenth last".split()
 )
 COUNTS = frozenset("one two three four five six seven eight nine ten twelve hundred".split())
+# Words that start a clause that narrows what it follows: "...a cron job that runs every
+# hour", "...a language for building websites".
+CLAUSE_WORDS = frozenset("that which who for in with without from using when where while".split())
+# Said and not in a prompt, a number asks of one case of what it asks: "impeached twice".
+# ("One" rarely counts: "which one is better", "got a funny one?".)
+NUMBERS = frozenset({*COUNTS, "twice", "thrice", "dozen", "thousand", "million"} - {"one"})
 # Words ending in "est" that do not pick one out of many.
 _NOT_SUPERLATIVES = frozenset(
     "interest forest request contest suggest honest modest protest harvest invest arrest "
@@ -482,14 +509,16 @@ NARROWING_NAMES = frozenset(
     clojure elixir erlang fortran cobol pascal matlab lua dart bash powershell
     windows linux macos ubuntu android ios iphone ipad
     male female males females men mens women womens ladies boys girls
-    yesterday tomorrow tonight weekend""".split()
+    yesterday tomorrow tonight weekend
+    basketball baseball football soccer tennis golf hockey cricket rugby volleyball
+    boxing wrestling swimming skiing cycling chess badminton bowling""".split()
 )
 
 
 def narrows(word: str) -> bool:
-    """True if `word` names a place, a people, a language or system, a sex or a day, or
-    says which kind is not meant ("non-recursive"): said and not in a prompt, it asks
-    about one part of what the prompt asks ("i will see the matrix tonight")."""
+    """True if `word` names a place, a people, a language or system, a sex, a day or a
+    sport, or says which kind is not meant ("non-recursive"): said and not in a prompt,
+    it asks about one part of what the prompt asks ("i will see the matrix tonight")."""
     return word in NARROWING_NAMES or (
         word.startswith("non") and len(word) >= 7 and word not in ("nonsense", "nonstop")
     )

@@ -15,7 +15,7 @@ from ..serving.limits import STATEMENT_MAX_LENGTH
 from .learning import DEFAULT_QUORUM, TEACHER, ForgottenStatement, Learning, Teachings
 from .matcher import normalize, without_fillers
 from .meaning import MeaningIndex
-from .phrasings import Phrasings, load_phrasings
+from .phrasings import Phrasings, load_near_misses, load_phrasings
 from .sentence_encoder import SentenceEncoder
 from .understanding import Knowledge, Verdict
 from .vector_cache import VectorCache
@@ -95,11 +95,13 @@ class BestMeaning(LogicAdapter):
         last_reply: typing.Callable[[str], str | None] | None = None,
         quorum: int = DEFAULT_QUORUM,
         phrasings: Phrasings | None = None,
+        near_misses: Phrasings | None = None,
         encoder: SentenceEncoder | None = None,
         **kwargs,
     ):
-        """`phrasings`: other ways of saying known prompts (by default, those written
-        for the default corpora); `encoder`: the sentence encoder (by default Diego's)."""
+        """`phrasings`: other ways of saying known prompts, and `near_misses`: what
+        looks like them and is not (by default, those written for the default corpora);
+        `encoder`: the sentence encoder (by default Diego's)."""
         super().__init__(chatbot, **kwargs)
         self.fallback_reply = fallback_reply
         self.last_reply = last_reply
@@ -107,8 +109,10 @@ class BestMeaning(LogicAdapter):
         vectors = VectorCache(engine, encoder)
         if phrasings is None:
             phrasings = load_phrasings()
+        if near_misses is None:
+            near_misses = load_near_misses()
         meanings = MeaningIndex(encoder=vectors.encoder, encode_prompts=vectors.encode_all)
-        self.known = Knowledge(meanings, phrasings)
+        self.known = Knowledge(meanings, phrasings, near_misses)
         self.teachings = Teachings(quorum)
         self.learning = Learning(engine)
         self._statement = chatbot.storage.get_model("statement")

@@ -76,7 +76,8 @@ class Candidate:
     similarity: float  # of its closest way of saying it
     # Its ways of saying it, each checked word by word; none if it never asks the
     # question asked ("why is 42 your favorite number?" is not "What is your favorite
-    # number").
+    # number"), or if what was said is closer to what looks like it and is not (a near
+    # miss) than to any of its ways.
     readings: tuple[Meaning, ...]
 
 
@@ -102,9 +103,15 @@ class MeaningIndex:
         self._meant: list[int] = []  # the position of the prompt each row says
         self._rows: list[int] = []  # the row of each prompt itself
         self._ways: list[list[int]] = []  # the rows saying each prompt, itself first
+        # The rows of what looks like each prompt and is not (near misses), and whether
+        # each row is one.
+        self._near_misses: list[list[int]] = []
+        self._is_near_miss: list[bool] = []
         self._unread: list[list[int]] = []  # each prompt's phrasings not read yet
         # The questions each prompt asks, in any of its ways ("how", "why", "who"...).
         self._questions: list[set[str]] = []
+        # The keys and spellings of each prompt's words in all its ways, once read.
+        self._named: list[tuple[frozenset[str], frozenset[str]] | None] = []
         self._vocabulary: set[str] = set()  # every word of every prompt
         self._document_frequency: dict[str, int] = {}  # in how many prompts' keys
         # The vectors of the rows encoded so far, then room for more.
@@ -124,8 +131,10 @@ class MeaningIndex:
         position, row = len(self._rows), self._add_row(prompt, len(self._rows))
         self._rows.append(row)
         self._ways.append([row])
+        self._near_misses.append([])
         self._unread.append([])
         self._questions.append(set())
+        self._named.append(None)
         prompt = self._read_row(row)
         for key in prompt.keys:
             self._document_frequency[key] = self._document_frequency.get(key, 0) + 1
@@ -138,11 +147,19 @@ class MeaningIndex:
         row = self._add_row(text, position)
         self._ways[position].append(row)
         self._unread[position].append(row)
+        self._named[position] = None
 
-    def _add_row(self, text: str, position: int) -> int:
+    def add_near_miss(self, text: str, position: int) -> None:
+        """Index `text` as looking like the prompt at `position` and meaning otherwise:
+        said closer to it than to any way of saying the prompt, it is not the prompt."""
+        row = self._add_row(text, position, near_miss=True)
+        self._near_misses[position].append(row)
+
+    def _add_row(self, text: str, position: int, near_miss: bool = False) -> int:
         self._texts.append(text)
         self._sentences.append(None)
         self._meant.append(position)
+        self._is_near_miss.append(near_miss)
         self._pending.append(text)
         return len(self._texts) - 1
 
@@ -226,7 +243,7 @@ class MeaningIndex:
         for row in np.argsort(-similarities):
             if similarities[row] < closest - within or len(positions) == count:
                 break
-            if self._meant[rows[row]] not in positions:
+            if self._meant[rows[row]] not in positions and not self._is_near_miss[rows[row]]:
                 positions.append(self._meant[rows[row]])
         candidates = []
         for position in positions:
@@ -235,13 +252,15 @@ class MeaningIndex:
             closeness = self._matrix[ways] @ vector
             order = np.argsort(-closeness)[:READINGS]
             best = float(closeness[order[0]])
+            near_misses = self._near_misses[position]
+            missed = bool(near_misses) and float((self._matrix[near_misses] @ vector).max()) > best
             readings = (
                 tuple(
                     self._compare(said, ways[i], float(closeness[i]))
                     for i in order
                     if closeness[i] >= max(best - ways_within, floor)
                 )
-                if said.asks <= self._questions[position]
+                if said.asks <= self._questions[position] and not missed
                 else ()
             )
             candidates.append(Candidate(position, best, readings))
@@ -262,17 +281,24 @@ class MeaningIndex:
             or any(
                 lexicon.opposite(word.key, other.key) for word in unexplained for other in left_out
             )
-            or self._narrower(unexplained, row)
+            or self._narrower(said, unexplained, row)
             # Someone else: "Godzilla's son", "the 37th Vice President".
             or any(lexicon.relation(word.surface, only=True) for word in unexplained)
         )
         swapped = min(said_missing, prompt_missing)
         # (A number said is one too: "the most populous city in 1700"; and someone's
         # relation left out: "Who is Godzilla?" for "Who is Godzilla's son?".)
-        qualifier_one_sided = any(
-            lexicon.qualifies(word.surface) or lexicon.relation(word.surface)
-            for word in (*left_out, *unexplained)
-        ) or any(has_digit((word.surface,)) for word in unexplained)
+        qualifier_one_sided = (
+            any(
+                lexicon.qualifies(word.surface) or lexicon.relation(word.surface)
+                for word in (*left_out, *unexplained)
+            )
+            or any(
+                has_digit((word.surface,)) or word.surface in lexicon.NUMBERS
+                for word in unexplained
+            )
+            or _adds_clause(said, unexplained)
+        )
         return Meaning(
             self._meant[row],
             similarity,
@@ -283,12 +309,39 @@ class MeaningIndex:
             qualifier_one_sided,
         )
 
-    def _narrower(self, unexplained: tuple[Word, ...], row: int) -> bool:
+    def _narrower(self, said: Sentence, unexplained: tuple[Word, ...], row: int) -> bool:
         """True if a word said that the text at `row` does not explain names a place, a
-        language or a kind that the prompt itself does not name either ("bubble sort in
-        Rust"): a way of saying a prompt may leave out the "in Python" it asks about."""
-        named = self._sentences[self._rows[self._meant[row]]].keys
-        return any(lexicon.narrows(word.surface) and word.key not in named for word in unexplained)
+        language, a kind or anyone or anything else by name that the prompt does not name
+        in any of its ways ("bubble sort in Rust", "Robert F. Kennedy" for "John F.
+        Kennedy"): one way of saying a prompt may leave out the "in Python" it asks about.
+        (A name mistyped is not another: "Andriod" is "Android".)"""
+        keys, spellings = self._names_of(self._meant[row])
+        return any(
+            word.key not in keys
+            and (
+                lexicon.narrows(word.surface)
+                or (
+                    word.surface in said.names
+                    and (
+                        word.surface == "c"  # the language, no typo of "a"
+                        or not any(mistyped(word.surface, each) for each in spellings)
+                    )
+                )
+            )
+            for word in unexplained
+        )
+
+    def _names_of(self, position: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The keys and the spellings of the words of a prompt, in all its ways."""
+        found = self._named[position]
+        if found is None:
+            self._read_phrasings(position)
+            ways = [self._sentences[row] for row in self._ways[position]]
+            found = self._named[position] = (
+                frozenset().union(*(way.keys for way in ways)),
+                frozenset().union(*(way.spellings for way in ways)),
+            )
+        return found
 
     def _covered(
         self, words: tuple[Word, ...], other: tuple[Word, ...]
@@ -311,7 +364,11 @@ class MeaningIndex:
             if keys[word.key]:
                 keys[word.key] -= 1
                 same = 1.0
-            elif previous is not None and previous.key == word.key:
+            elif (
+                previous is not None
+                and previous.key == word.key
+                and previous.surface != f"{word.surface}s"  # "your mother's mother"
+            ):
                 same = 1.0  # one thing said twice: "internet connection", "wifi network"
             else:
                 same = max((self._same(word, each) for each in free), default=0.0)
@@ -399,6 +456,24 @@ def _asks_which_otherwise(
     return any(
         not (alike(one, other) or mistyped(one, other)) for one in asked for other in their_asked
     )
+
+
+def _adds_clause(said: Sentence, unexplained: tuple[Word, ...]) -> bool:
+    """True if what was said ends in a clause of its own, of two telling words or more
+    that the other does not explain, after "that", "for", "in"...: "a cron job that runs
+    every hour", "your favorite language for building websites"."""
+    words = said.words
+    added = 0  # the words at the end that the other does not explain
+    while added < len(words) and words[-1 - added] in unexplained:
+        added += 1
+    if added == len(words) or sum(word.kind >= 1 for word in words[-added:]) < 2:
+        return False
+    # The words typed between the last explained and the first added.
+    tokens = lexicon.rephrase(said.typed).split()
+    last, first = words[-1 - added].surface, words[-added].surface
+    end = len(tokens) - tokens[::-1].index(first) - 1 if first in tokens else 0
+    start = max((n for n in range(end) if tokens[n] == last), default=end)
+    return not lexicon.CLAUSE_WORDS.isdisjoint(tokens[start + 1 : end])
 
 
 def _whose_otherwise(said: Sentence, theirs: Sentence) -> bool:

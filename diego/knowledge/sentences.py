@@ -42,6 +42,7 @@ class Sentence:
     questioned: frozenset[str]  # what it asks which one of ("film" in "for what film")
     doer: str | None  # who does it (`lexicon.subject`)
     persons: frozenset[str]  # who it names
+    names: frozenset[str]  # the words written as names ("Neptune", "LED"), normalized
 
     @classmethod
     def of(cls, text: str) -> "Sentence":
@@ -63,6 +64,7 @@ class Sentence:
             frozenset(lexicon.questioned(rephrased.split())),
             lexicon.subject(typed_words),
             frozenset(lexicon.persons(typed_words)),
+            names_in(text),
         )
 
 
@@ -79,6 +81,32 @@ def words_of(text: str) -> tuple[Word, ...]:
         if kind:
             words.append(Word(surface, lexicon.canonical(surface), kind))
     return tuple(words)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019]*")
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+_NOT_NAMES = frozenset("i im id ive ill ok".split())
+
+
+def names_in(text: str) -> frozenset[str]:
+    """The words of `text` written as names: with a capital inside a sentence ("Robert
+    F. Kennedy", "the Nobel Prize in Literature"), or in capitals ("LED"); none in a text
+    mostly in capitals."""
+    letters = [each for each in text if each.isalpha()]
+    if sum(map(str.isupper, letters)) * 2 > len(letters):  # shouted, not named
+        return frozenset()
+    text = _THE_US.sub("USA", text)
+    names = set()
+    for found in _WORD.finditer(text):
+        word = found.group()
+        before = text[: found.start()].rstrip(" \"'\u201c\u2018(")
+        # (After an initial, a sentence goes on: "John F. Kennedy".)
+        starts = not before or (before[-1] in ".!?:" and not _INITIAL.search(before))
+        if (word[0].isupper() and not starts) or (len(word) > 1 and word.isupper()):
+            key = re.sub(r"['\u2019]s?$", "", word).replace("'", "").replace("\u2019", "")
+            if key.lower() not in _NOT_NAMES:
+                names.add(key.lower())
+    return frozenset(names)
 
 
 def says_no(typed: str) -> bool:

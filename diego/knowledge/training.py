@@ -159,7 +159,7 @@ def train(
     for corpus in tqdm(to_learn, desc="Training Diego", unit="file", disable=not progress):
         added += _learn(diego, corpus)
     if progress:
-        logger.info("Reading what the new prompts and their phrasings mean (once: a minute or two)")
+        logger.info("Reading what new prompts, phrasings and near misses mean (once: minutes)")
     diego.catch_up()  # encodes and keeps the new prompts' sentence vectors, once for all
     return added
 

@@ -55,13 +55,20 @@ LOST = Understanding(Verdict.LOST)
 class Knowledge:
     """The prompts Diego knows replies to, understood as typed and as meant."""
 
-    def __init__(self, meanings: MeaningIndex | None = None, phrasings: Phrasings | None = None):
+    def __init__(
+        self,
+        meanings: MeaningIndex | None = None,
+        phrasings: Phrasings | None = None,
+        near_misses: Phrasings | None = None,
+    ):
         """`phrasings` ({prompt: other ways of saying it}) are understood as their
-        prompt, once it is known."""
+        prompt, once it is known; what is closer to one of its `near_misses` ({prompt:
+        what looks like it and is not}) than to any of them, never."""
         self.typed = PromptIndex()
         # (An empty index is falsy: `meanings or ...` would drop the one given.)
         self.meanings = meanings if meanings is not None else MeaningIndex()
         self.phrasings = phrasings or {}
+        self.near_misses = near_misses or {}
         self._prompts: list[str] = []
         self._phrased: set[str] = set()  # the prompts (as written) whose phrasings are in
 
@@ -81,6 +88,8 @@ class Knowledge:
             self._phrased.add(prompt)
             for phrasing in self.phrasings.get(prompt, ()):
                 self.meanings.add_phrasing(phrasing, position)
+            for near_miss in self.near_misses.get(prompt, ()):
+                self.meanings.add_near_miss(near_miss, position)
 
     def remove(self, prompt: str, reply: str) -> None:
         """Forget `reply` as a reply to `prompt`. A prompt left without replies is never

@@ -2,7 +2,7 @@
 
 import pytest
 
-from diego.knowledge import lexicon
+from diego.knowledge import lexicon, sentences
 from diego.knowledge.matcher import normalize
 from diego.knowledge.phrasings import load_phrasings
 from diego.knowledge.understanding import Knowledge, Verdict
@@ -55,6 +55,9 @@ KNOWN = {
     "Do you hate anyone": "No one.",
     "What do you hate": "Violence.",
     "Robin Williams won a best supporting actor Oscar for what film?": "Good Will Hunting.",
+    "My computer won't turn on.": "Check the power cable.",
+    "Who is your mother": "I have no mother.",
+    "who was the first impeached president": "Andrew Johnson.",
 }
 
 
@@ -91,6 +94,11 @@ def knowledge():
         # Down is not working, as broken is: no "not" on one side only; and one thing
         # said twice ("internet connection") is said once.
         ("my internet connection is down", "My internet is not working."),
+        # A name that one way of saying the prompt names ("from earth") narrows nothing;
+        # nor does a name mistyped.
+        ("How far away is the sun from Earth?", "how far is the sun"),
+        ("What year was President John F. Kenedy assassinated?",
+         "What year was President John F. Kennedy assassinated?"),
     ],
 )  # fmt: skip
 def test_what_is_said_in_other_words_is_understood(knowledge, said, meant):
@@ -143,6 +151,14 @@ def test_idioms_intensifiers_and_bids_are_read_through(said, meant):
         # Someone in another's place, or who someone is to another.
         "Who was the 37th Vice President of the United States?",
         "Who was the husband of the first female Prime Minister of Great Britain?",
+        "Who is your mother's mother?",
+        # Anyone or anything named that no way of saying the prompt names.
+        "What year was Robert F. Kennedy assassinated?",
+        "How far is the sun from Neptune?",
+        "Who is the best basketball player ever?",
+        # The opposite, said in other words.
+        "My computer won't turn off.",
+        "My computer won't shut down.",
     ],
 )
 def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
@@ -208,6 +224,10 @@ def test_a_lookalike_is_not_answered_as_what_it_imitates(knowledge, lookalike):
         "Does anyone hate you?",
         # Which one of another thing.
         "Robin Williams won a best supporting actor Oscar playing what character?",
+        # A number said; a clause of its own that narrows what the prompt asks.
+        "Who was the first president to be impeached twice?",
+        "can you write bubble sort that sorts in descending order?",
+        "can you write a Fibonacci function that uses memoization?",
     ],
 )
 def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledge, lookalike):
@@ -227,10 +247,35 @@ def test_what_differs_from_every_way_of_saying_a_prompt_is_not_answered(knowledg
         ("nonsense", False),
         ("earth", False),  # the world, not a part of it
         ("turkey", False),  # a place, but a bird first
+        ("basketball", True),
     ],
 )
 def test_a_place_people_language_or_kind_narrows_a_question(word, narrows):
     assert lexicon.narrows(word) is narrows
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("What year was Robert F. Kennedy assassinated?", {"robert", "f", "kennedy"}),
+        ("Who won the Nobel Prize in Literature?", {"nobel", "prize", "literature"}),
+        ("who invented the LED lightbulb", {"led"}),
+        # Not the first word of a sentence, nor "I", nor a text shouted.
+        ("Sure. I think so, but Where's Spider-Man's mask?", {"where", "spider", "man"}),
+        ("WHO IS THE GREATEST BASEBALL PLAYER", set()),
+        ("Which US president resigned?", {"usa"}),
+    ],
+)
+def test_names_are_written_with_a_capital_inside_a_sentence(text, names):
+    assert sentences.names_in(text) == names
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [("add", "remove"), ("borrow", "lend"), ("nopower", "noshutdown"), ("send", "receive")],
+)
+def test_opposites_are_never_one_for_the_other(first, second):
+    assert lexicon.opposite(lexicon.canonical(first), lexicon.canonical(second))
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 
 from bench.semantic_eval import corpus_replies
 from diego.knowledge.matcher import normalize
-from diego.knowledge.phrasings import load_phrasings
+from diego.knowledge.phrasings import load_near_misses, load_phrasings
 from diego.knowledge.understanding import Knowledge, Verdict
 
 KNOWN = {
@@ -21,8 +21,8 @@ PHRASINGS = {
 }
 
 
-def knowledge_of(phrasings) -> Knowledge:
-    knowledge = Knowledge(phrasings=phrasings)
+def knowledge_of(phrasings, near_misses=None) -> Knowledge:
+    knowledge = Knowledge(phrasings=phrasings, near_misses=near_misses)
     for prompt, reply in KNOWN.items():
         knowledge.add(prompt, reply)
     return knowledge
@@ -48,6 +48,15 @@ def test_a_phrasing_is_checked_word_by_word_like_a_prompt(knowledge, lookalike):
     assert knowledge.understand(lookalike).verdict is Verdict.LOST
 
 
+def test_what_is_closer_to_a_near_miss_than_to_any_way_of_saying_a_prompt_is_not_it():
+    near_misses = {"How are you?": ("how were you yesterday", "who are you")}
+    assert knowledge_of(PHRASINGS).understand("how were you").verdict is Verdict.SURE
+    knowledge = knowledge_of(PHRASINGS, near_misses)
+    assert knowledge.understand("how were you").verdict is Verdict.LOST
+    understood = knowledge.understand("How have you been lately?")
+    assert (understood.verdict, understood.prompt) == (Verdict.SURE, "How are you?")
+
+
 def test_a_phrasing_of_a_forgotten_prompt_is_not_answered(knowledge):
     forgetful = knowledge_of(PHRASINGS)
     forgetful.remove("How are you?", "I am doing well.")
@@ -58,6 +67,22 @@ def test_a_file_that_is_not_a_list_of_prompts_and_phrasings_is_refused(tmp_path)
     (tmp_path / "bad.yml").write_text("- said: ['hi there']\n")
     with pytest.raises(ValueError, match=r"bad.yml: entry 1 needs a 'prompt'"):
         load_phrasings.__wrapped__(tmp_path)
+
+
+def test_near_misses_are_of_known_prompts_and_never_one_of_their_ways_of_saying_it():
+    near_misses, phrasings, prompts = load_near_misses(), load_phrasings(), corpus_replies()
+    assert set(near_misses) <= set(prompts), "a near miss's prompt is not in the corpora"
+    said = {
+        prompt: {normalize(each) for each in (prompt, *phrasings.get(prompt, ()))}
+        for prompt in near_misses
+    }
+    meaning_it = [
+        (prompt, miss)
+        for prompt, misses in near_misses.items()
+        for miss in misses
+        if normalize(miss) in said[prompt]
+    ]
+    assert not meaning_it
 
 
 def test_every_prompt_of_the_default_corpora_has_phrasings_and_no_phrasing_is_stray():
