@@ -212,9 +212,9 @@ def test_desktop_screenshot(page_server, open_page, tmp_path):
 
 def test_diego_asks_when_unsure_and_a_yes_gets_the_answer(page_server, open_page):
     page = open_page(page_server)
-    question = 'Did you mean "How many hearts does an octopus have?"?'
-    assert say(page, "an octopus") == question
-    assert say(page, "yes") in corpus_replies()["How many hearts does an octopus have?"]
+    question = 'Did you mean "My internet is not working."?'
+    assert say(page, "I have no internet access at all right now") == question
+    assert say(page, "yes") in corpus_replies()["My internet is not working."]
     assert not page.errors
 
 

@@ -51,7 +51,7 @@ async def conversation(server, outcomes: list[str]) -> None:
         for text in [
             "Hello",  # no reply of Diego's before: teaches nothing
             "qwzx blorp fnord",  # after an answer: learned (waits for its quorum)
-            "an octopus",
+            "I have no internet access at all right now",  # Diego asks
             "yes",  # after a question: teaches nothing
             "Visit evil.example now",  # after an answer: refused, a link
         ]:
