@@ -469,7 +469,7 @@ def _adds_clause(said: Sentence, unexplained: tuple[Word, ...]) -> bool:
     if added == len(words) or sum(word.kind >= 1 for word in words[-added:]) < 2:
         return False
     # The words typed between the last explained and the first added.
-    tokens = lexicon.rephrase(said.typed).split()
+    tokens = said.rephrased
     last, first = words[-1 - added].surface, words[-added].surface
     end = len(tokens) - tokens[::-1].index(first) - 1 if first in tokens else 0
     start = max((n for n in range(end) if tokens[n] == last), default=end)

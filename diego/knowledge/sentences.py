@@ -31,6 +31,7 @@ class Word:
 class Sentence:
     text: str  # as written
     typed: str  # normalized (`matcher.normalize`)
+    rephrased: tuple[str, ...]  # its words, rephrased ("broken" for "not working"), in order
     words: tuple[Word, ...]  # those that can carry meaning, in order
     keys: frozenset[str]  # theirs
     # Every word, as typed ("dont"), spelled out ("do not") and rephrased.
@@ -48,20 +49,21 @@ class Sentence:
     def of(cls, text: str) -> "Sentence":
         typed = normalize(text)
         typed_words = typed.split()
-        rephrased = lexicon.rephrase(typed)
+        rephrased = tuple(lexicon.rephrase(typed).split())
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
         words = words_of(text)
         return cls(
             text,
             typed,
+            rephrased,
             words,
             frozenset(word.key for word in words),
-            frozenset([*spelled, *typed_words, *rephrased.split()]),
+            frozenset([*spelled, *typed_words, *rephrased]),
             says_no(typed),
-            frozenset(lexicon.questions(rephrased)),
+            frozenset(lexicon.questions(" ".join(rephrased))),
             lexicon.asks_whether(typed_words),
             lexicon.tells(text, typed_words),
-            frozenset(lexicon.questioned(rephrased.split())),
+            frozenset(lexicon.questioned(list(rephrased))),
             lexicon.subject(typed_words),
             frozenset(lexicon.persons(typed_words)),
             names_in(text),
