@@ -82,7 +82,7 @@ error errors bug bugs
 help assist assistance support
 won win winner
 invent invented inventor
-wrote write written writer author
+wrote write written writer author implement implemented
 country nation
 president presidents
 capital
@@ -449,7 +449,8 @@ RELATIONS = frozenset(
     """vice deputy assistant former acting mother father mom dad mum parent son daughter
     child children kid brother sister sibling husband wife wives spouse aunt uncle nephew
     niece cousin grandfather grandmother grandson granddaughter grandparent boyfriend
-    girlfriend fiance widow baby babies successor predecessor after before""".split()
+    girlfriend fiance widow baby babies successor predecessor after before sequel prequel
+    remake reboot spinoff""".split()
 )
 
 

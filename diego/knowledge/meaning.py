@@ -79,6 +79,7 @@ class Candidate:
     # number"), or if what was said is closer to what looks like it and is not (a near
     # miss) than to any of its ways.
     readings: tuple[Meaning, ...]
+    near_miss: float | None = None  # the similarity of its closest near miss, if it has any
 
 
 class MeaningIndex:
@@ -253,7 +254,8 @@ class MeaningIndex:
             order = np.argsort(-closeness)[:READINGS]
             best = float(closeness[order[0]])
             near_misses = self._near_misses[position]
-            missed = bool(near_misses) and float((self._matrix[near_misses] @ vector).max()) > best
+            near_miss = float((self._matrix[near_misses] @ vector).max()) if near_misses else None
+            missed = near_miss is not None and near_miss > best
             readings = (
                 tuple(
                     self._compare(said, ways[i], float(closeness[i]))
@@ -263,7 +265,7 @@ class MeaningIndex:
                 if said.asks <= self._questions[position] and not missed
                 else ()
             )
-            candidates.append(Candidate(position, best, readings))
+            candidates.append(Candidate(position, best, readings, near_miss))
         return candidates
 
     def _compare(self, said: Sentence, row: int, similarity: float | None) -> Meaning:

@@ -19,8 +19,11 @@ from .phrasings import Phrasings
 # saying it does not say ("How does a computer virus work?" is not "How does a computer
 # work?"). Sure needs at least COVERED of what it says to have been said ("tell me about
 # python" asks more than "I use Python quite a bit myself" says: Diego asks). A
-# look-alike is never answered, however similar, nor a question the prompt never asks
-# ("why" for "what").
+# look-alike (words put for the prompt's, LOOKS_ALIKE) is never answered, however
+# similar, nor a question the prompt never asks ("why" for "what"). Far from all that
+# looks like the prompt and is not (its near misses, by CLEAR_OF_NEAR_MISSES), a word put
+# for another is more likely a synonym Diego does not know ("formerly" for "used to
+# be"): up to LOOSE_LOOKS_ALIKE of them is let through.
 CLOSEST = 3
 WITHIN = 0.1
 ROWS_WITHIN = 0.15
@@ -30,6 +33,8 @@ UNSURE = 0.6
 COVERED = 0.55
 LOOKS_ALIKE = 0.1
 UNSURE_LOOKS_ALIKE = 0.1
+CLEAR_OF_NEAR_MISSES = 0.1
+LOOSE_LOOKS_ALIKE = 0.25
 # As typed, this close is a typo of a known prompt if every word said is one of its words
 # or a typo of one: a different number or name is not ("37th" and "38th" are 98 % alike).
 TYPED_LIKE = 0.6
@@ -131,13 +136,18 @@ class Knowledge:
             contradicting = sum(meant.contradicts for meant in readings)
             if readings and (readings[0].contradicts or 2 * contradicting >= len(readings)):
                 continue
+            clear = (
+                candidate.near_miss is not None
+                and candidate.similarity - candidate.near_miss >= CLEAR_OF_NEAR_MISSES
+            )
+            looks_alike = LOOSE_LOOKS_ALIKE if clear else LOOKS_ALIKE
             for meant in candidate.readings:
                 if meant.contradicts:
                     continue
                 confidence = meant.similarity - EXTRA * meant.said_missing
                 if (
                     confidence >= SURE
-                    and meant.looks_alike < LOOKS_ALIKE
+                    and meant.looks_alike < looks_alike
                     and meant.prompt_covered >= COVERED
                     and not meant.qualifier_one_sided
                 ):

@@ -58,6 +58,7 @@ KNOWN = {
     "My computer won't turn on.": "Check the power cable.",
     "Who is your mother": "I have no mother.",
     "who was the first impeached president": "Andrew Johnson.",
+    "have you seen blade runner": "Sure I have seen it.",
 }
 
 
@@ -72,6 +73,7 @@ def knowledge():
 @pytest.mark.parametrize(
     "said, meant",
     [
+        ("Can you implement a Makefile?", "can you write a Makefile?"),
         ("what is the biggest planet in the solar system",
          "What is the largest planet in our solar system?"),
         ("what is artificial intelligence", "What is AI?"),
@@ -152,6 +154,7 @@ def test_idioms_intensifiers_and_bids_are_read_through(said, meant):
         "Who was the 37th Vice President of the United States?",
         "Who was the husband of the first female Prime Minister of Great Britain?",
         "Who is your mother's mother?",
+        "Have you seen the sequel to Blade Runner?",
         # Anyone or anything named that no way of saying the prompt names.
         "What year was Robert F. Kennedy assassinated?",
         "How far is the sun from Neptune?",
@@ -282,6 +285,7 @@ def test_opposites_are_never_one_for_the_other(first, second):
     "word, only, says_who_to_whom",
     [
         ("son", True, True),
+        ("sequel", True, True),  # another work: "the sequel to Blade Runner"
         ("stepbrother", True, True),
         ("wives", True, True),
         ("child", False, True),

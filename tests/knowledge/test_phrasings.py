@@ -57,6 +57,24 @@ def test_what_is_closer_to_a_near_miss_than_to_any_way_of_saying_a_prompt_is_not
     assert (understood.verdict, understood.prompt) == (Verdict.SURE, "How are you?")
 
 
+@pytest.mark.parametrize(
+    "near_misses, verdict",
+    [
+        ((), Verdict.LOST),  # none written: nothing tells a look-alike apart
+        (("What language did people speak in Abyssinia?",), Verdict.SURE),
+        (("What African nation used to be ruled by Abyssinia?",), Verdict.LOST),
+    ],
+)
+def test_far_from_every_near_miss_a_word_put_for_another_may_be_a_synonym(near_misses, verdict):
+    prompt = "Which African country was formerly known as Abyssinia?"
+    knowledge = knowledge_of({}, {prompt: near_misses})
+    knowledge.add(prompt, "Ethiopia.")
+    # "used to be named" for "was formerly known as": words put for others, as in a look-alike
+    understood = knowledge.understand("what African nation used to be named Abyssinia")
+    assert understood.verdict is verdict
+    assert understood.prompt == (prompt if verdict is Verdict.SURE else "")
+
+
 def test_a_phrasing_of_a_forgotten_prompt_is_not_answered(knowledge):
     forgetful = knowledge_of(PHRASINGS)
     forgetful.remove("How are you?", "I am doing well.")
