@@ -172,6 +172,8 @@ day night
 summer winter
 dead alive
 broken working
+broken responding
+broken functioning
 add remove
 enable disable
 install uninstall
@@ -444,7 +446,8 @@ def qualifies(word: str) -> bool:
 
 
 # Who someone is to someone else, or in another's place: "Who is Godzilla's son?" is not
-# "Who is Godzilla?", nor "the 37th vice president" "the 37th president".
+# "Who is Godzilla?", nor "the 37th vice president" "the 37th president"; and what a work
+# is to another: "the sequel to Blade Runner" is not "Blade Runner".
 RELATIONS = frozenset(
     """vice deputy assistant former acting mother father mom dad mum parent son daughter
     child children kid brother sister sibling husband wife wives spouse aunt uncle nephew
@@ -459,8 +462,8 @@ _ALSO_KINDS = frozenset("child children kid baby babies".split())
 
 
 def relation(word: str, only: bool = False) -> bool:
-    """True if `word` says who someone is to someone ("son", "wives"); if `only`, and
-    cannot say what someone is like ("child")."""
+    """True if `word` says who someone is to someone ("son", "wives"), or what a work is
+    to another ("sequel"); if `only`, and cannot say what someone is like ("child")."""
     word = word.removeprefix("step")  # "stepbrother"
     if only and (word in _ALSO_KINDS or word.removesuffix("s") in _ALSO_KINDS):
         return False

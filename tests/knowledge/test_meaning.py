@@ -275,7 +275,13 @@ def test_names_are_written_with_a_capital_inside_a_sentence(text, names):
 
 @pytest.mark.parametrize(
     "first, second",
-    [("add", "remove"), ("borrow", "lend"), ("nopower", "noshutdown"), ("send", "receive")],
+    [
+        ("add", "remove"),
+        ("borrow", "lend"),
+        ("nopower", "noshutdown"),
+        ("send", "receive"),
+        ("broken", "responding"),  # "not responding" is "broken" once rephrased
+    ],
 )
 def test_opposites_are_never_one_for_the_other(first, second):
     assert lexicon.opposite(lexicon.canonical(first), lexicon.canonical(second))
