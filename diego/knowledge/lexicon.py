@@ -4,6 +4,7 @@ Hand-written for English chat: general words and phrasings, nothing copied from 
 """
 
 import re
+from collections.abc import Sequence
 
 # Words that carry no meaning of their own in a question.
 FUNCTION_WORDS = frozenset(
@@ -587,7 +588,7 @@ def tells(text: str, words: list[str]) -> bool:
 SPECIFIC_QUESTIONS = frozenset({"who", "when", "where", "why"})
 
 
-def questioned(words: list[str]) -> set[str]:
+def questioned(words: Sequence[str]) -> set[str]:
     """The words `words` (normalized, rephrased) ask which one of: {"film"} for "for what
     film"."""
     return {

@@ -49,7 +49,8 @@ class Sentence:
     def of(cls, text: str) -> "Sentence":
         typed = normalize(text)
         typed_words = typed.split()
-        rephrased = tuple(lexicon.rephrase(typed).split())
+        rephrased_text = lexicon.rephrase(typed)
+        rephrased = tuple(rephrased_text.split())
         spelled = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
         words = words_of(text)
         return cls(
@@ -60,10 +61,10 @@ class Sentence:
             frozenset(word.key for word in words),
             frozenset([*spelled, *typed_words, *rephrased]),
             says_no(typed),
-            frozenset(lexicon.questions(" ".join(rephrased))),
+            frozenset(lexicon.questions(rephrased_text)),
             lexicon.asks_whether(typed_words),
             lexicon.tells(text, typed_words),
-            frozenset(lexicon.questioned(list(rephrased))),
+            frozenset(lexicon.questioned(rephrased)),
             lexicon.subject(typed_words),
             frozenset(lexicon.persons(typed_words)),
             names_in(text),

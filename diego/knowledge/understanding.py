@@ -140,14 +140,14 @@ class Knowledge:
                 candidate.near_miss is not None
                 and candidate.similarity - candidate.near_miss >= CLEAR_OF_NEAR_MISSES
             )
-            looks_alike = LOOSE_LOOKS_ALIKE if clear else LOOKS_ALIKE
+            alike_limit = LOOSE_LOOKS_ALIKE if clear else LOOKS_ALIKE
             for meant in candidate.readings:
                 if meant.contradicts:
                     continue
                 confidence = meant.similarity - EXTRA * meant.said_missing
                 if (
                     confidence >= SURE
-                    and meant.looks_alike < looks_alike
+                    and meant.looks_alike < alike_limit
                     and meant.prompt_covered >= COVERED
                     and not meant.qualifier_one_sided
                 ):
